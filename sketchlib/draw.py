@@ -1,0 +1,142 @@
+"""Pictures of sketches: matplotlib figures, SVG files and animations of a drawing being drawn.
+
+Every function takes a stroke-3 sketch ``(n, 3)``. Sketches use image coordinates (y grows
+downwards, as in QuickDraw), so the plots flip the y axis.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .strokes import stroke3_to_polylines
+
+
+def _stroke_colors(count: int, color_by_order: bool, color: str):
+    if not color_by_order:
+        return [color] * count
+    from matplotlib import colormaps
+
+    cmap = colormaps["viridis"]
+    return [cmap(i / max(count - 1, 1) * 0.9) for i in range(count)]
+
+
+def plot_sketch(sketch, ax=None, color_by_order: bool = False, color: str = "black",
+                linewidth: float = 2.0, title: str | None = None, show_points: bool = False):
+    """Draw one sketch on ``ax`` (a new figure when ``None``); returns the axes.
+
+    ``color_by_order`` colours the strokes from dark purple (first) to yellow (last);
+    ``show_points`` marks every point of the stroke-3 rows.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(3, 3))
+    lines = stroke3_to_polylines(sketch)
+    for line, stroke_color in zip(lines, _stroke_colors(len(lines), color_by_order, color)):
+        ax.plot(line[:, 0], line[:, 1], color=stroke_color, linewidth=linewidth,
+                solid_capstyle="round", solid_joinstyle="round",
+                marker="o" if show_points or len(line) == 1 else None,
+                markersize=3 if show_points else linewidth * 1.5)
+    ax.set_aspect("equal")
+    if not ax.yaxis_inverted():
+        ax.invert_yaxis()
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def plot_grid(sketches, ncols: int = 5, titles=None, size: float = 2.0, **kwargs):
+    """Draw sketches in a grid of ``ncols`` columns; returns the figure. ``kwargs`` go to
+    :func:`plot_sketch` (e.g. ``color_by_order=True``)."""
+    import matplotlib.pyplot as plt
+
+    count = len(sketches)
+    if count == 0:
+        raise ValueError("plot_grid needs at least one sketch")
+    ncols = min(ncols, count)
+    nrows = math.ceil(count / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        if i < count:
+            plot_sketch(sketches[i], ax=ax, title=titles[i] if titles is not None else None,
+                        **kwargs)
+        else:
+            ax.set_axis_off()
+    fig.tight_layout()
+    return fig
+
+
+def to_svg(sketch, path=None, size: int = 200, margin: int = 10, stroke_width: float = 2.0,
+           color: str = "black") -> str:
+    """The sketch as an SVG document (a string), fitted into a ``size`` x ``size`` square;
+    also written to ``path`` when given. One ``<path>`` per stroke."""
+    import svgwrite
+
+    lines = stroke3_to_polylines(sketch)
+    points = np.vstack(lines)
+    low = points.min(axis=0)
+    extent = float((points.max(axis=0) - low).max()) or 1.0
+    scale = (size - 2 * margin) / extent
+    drawing = svgwrite.Drawing(filename=str(path) if path else "sketch.svg", size=(size, size))
+    drawing.add(drawing.rect(insert=(0, 0), size=(size, size), fill="white"))
+    for line in lines:
+        xy = (line - low) * scale + margin
+        if len(xy) == 1:  # a dot: a zero-length segment with round caps is visible
+            xy = np.vstack([xy, xy])
+        commands = "M" + " L".join(f"{x:.2f},{y:.2f}" for x, y in xy)
+        drawing.add(drawing.path(d=commands, fill="none", stroke=color,
+                                 stroke_width=stroke_width, stroke_linecap="round",
+                                 stroke_linejoin="round"))
+    text = drawing.tostring()
+    if path is not None:
+        drawing.save()
+    return text
+
+
+def show_svg(sketch, **kwargs):
+    """The sketch as an inline SVG for a notebook (``IPython.display.SVG``)."""
+    from IPython.display import SVG
+
+    return SVG(to_svg(sketch, **kwargs))
+
+
+def animate(sketch, interval: int = 40, size: float = 3.0, color_by_order: bool = True,
+            linewidth: float = 2.0):
+    """A ``matplotlib.animation.FuncAnimation`` that draws the sketch point by point
+    (frame ``k`` shows the first ``k`` rows). Show it with :func:`animation_html`."""
+    import matplotlib.pyplot as plt
+    from matplotlib.animation import FuncAnimation
+
+    lines = stroke3_to_polylines(sketch)
+    colors = _stroke_colors(len(lines), color_by_order, "black")
+    points = np.vstack(lines)
+    fig, ax = plt.subplots(figsize=(size, size))
+    pad = 0.05 * max(float(np.ptp(points[:, 0])), float(np.ptp(points[:, 1])), 1e-6)
+    ax.set_xlim(points[:, 0].min() - pad, points[:, 0].max() + pad)
+    ax.set_ylim(points[:, 1].max() + pad, points[:, 1].min() - pad)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    artists = [ax.plot([], [], color=c, linewidth=linewidth, solid_capstyle="round")[0]
+               for c in colors]
+    starts = np.cumsum([0] + [len(line) for line in lines])  # index of each stroke's first point
+
+    def update(frame):
+        for i, (line, artist) in enumerate(zip(lines, artists)):
+            shown = np.clip(frame + 1 - starts[i], 0, len(line))
+            artist.set_data(line[:shown, 0], line[:shown, 1])
+        return artists
+
+    animation = FuncAnimation(fig, update, frames=int(starts[-1]), interval=interval, blit=True)
+    plt.close(fig)
+    return animation
+
+
+def animation_html(sketch, **kwargs):
+    """An animation of the sketch being drawn, as HTML with play controls that works in a
+    notebook and in the built book (JavaScript, no video encoder needed)."""
+    from IPython.display import HTML
+
+    return HTML(animate(sketch, **kwargs).to_jshtml())
