@@ -1,0 +1,127 @@
+"""Checks for the book's exercises: each runs a student's function on test cases, compares it
+with sketchlib's own, and prints what is wrong with a hint (or that it is right).
+
+Every check returns ``True`` when the function is right and ``False`` otherwise; it never
+raises because of the student's code, so a notebook keeps running.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import strokes
+
+
+def _report(ok: bool, what: str, hint: str = "") -> bool:
+    if ok:
+        print(f"Correct: {what}")
+    else:
+        print(f"Not yet: {what}" + (f"\nHint: {hint}" if hint else ""))
+    return ok
+
+
+def _call(function, *args):
+    """Run the student's function; return (result, None) or (None, message)."""
+    try:
+        return function(*args), None
+    except NotImplementedError:
+        return None, "the function is not written yet (it raises NotImplementedError)."
+    except Exception as error:  # the student's code may raise anything
+        return None, f"the function raised {type(error).__name__}: {error}"
+
+
+def _test_sketches() -> list[np.ndarray]:
+    """A few stroke-3 sketches with the awkward cases: one row, a dot, many strokes."""
+    from .synthetic import synthetic_sketch
+
+    rng = np.random.default_rng(7)
+    return [np.array([[3, 4, 1]], dtype=np.int16),
+            np.array([[5, 0, 0], [0, 5, 1], [2, 2, 1], [-4, 1, 0], [1, 1, 1]], dtype=np.int16),
+            *[synthetic_sketch(kind, rng) for kind in ("square", "face", "star")]]
+
+
+def check_stroke3_to_stroke5(function) -> bool:
+    """Check ``function(sketch, max_len) -> (max_len, 5)`` against
+    :func:`sketchlib.strokes.stroke3_to_stroke5`."""
+    for sketch in _test_sketches():
+        max_len = len(sketch) + 3
+        expected = strokes.stroke3_to_stroke5(sketch, max_len)
+        result, problem = _call(function, sketch.copy(), max_len)
+        if problem:
+            return _report(False, problem, "start from an array of end rows (0, 0, 0, 0, 1).")
+        result = np.asarray(result) if result is not None else None
+        if result is None or result.shape != expected.shape:
+            shape = None if result is None else result.shape
+            return _report(False, f"for a sketch of {len(sketch)} rows and max_len={max_len}"
+                           f" the result should have shape {expected.shape}, not {shape}.",
+                           "one row per step up to max_len; 5 columns (dx, dy, p1, p2, p3).")
+        n = len(sketch)
+        if not np.allclose(result[:n, :2], expected[:n, :2]):
+            return _report(False, "the offsets (dx, dy) of the real rows are not copied over.",
+                           "columns 0 and 1 of stroke-5 are columns 0 and 1 of stroke-3.")
+        if not np.allclose(result[:n, 2:], expected[:n, 2:]):
+            return _report(False, "the pen state of the real rows is wrong.",
+                           "p1 = 1 - p (pen stays down), p2 = p (pen lifts), p3 = 0.")
+        if not np.allclose(result[n:], expected[n:]):
+            return _report(False, "the padding rows after the sketch are wrong.",
+                           "every row after the last point is the end row (0, 0, 0, 0, 1).")
+    return _report(True, "your stroke-3 -> stroke-5 conversion matches sketchlib's.")
+
+
+def check_rdp(function) -> bool:
+    """Check ``function(points, epsilon) -> simplified points`` against
+    :func:`sketchlib.strokes.rdp` on curves and corner cases."""
+    t = np.linspace(0, 2 * np.pi, 80)
+    cases = [
+        (np.column_stack([np.linspace(0, 10, 11), np.zeros(11)]), 0.5, "a straight line"),
+        (np.column_stack([np.linspace(0, 100, 60), 20 * np.sin(t[:60] * 2)]), 2.0, "a wave"),
+        (np.column_stack([30 * np.cos(t), 30 * np.sin(t)]), 2.0, "a closed circle"),
+        (np.column_stack([30 * np.cos(t), 30 * np.sin(t)]), 0.1, "a circle, small epsilon"),
+        (np.array([[0.0, 0.0], [5.0, 5.0]]), 1.0, "two points"),
+    ]
+    for points, epsilon, name in cases:
+        expected = strokes.rdp(points, epsilon)
+        result, problem = _call(function, points.copy(), epsilon)
+        if problem:
+            return _report(False, f"on {name}: {problem}",
+                           "keep the ends, find the farthest point, and recurse on both halves.")
+        result = np.asarray(result, dtype=float) if result is not None else None
+        if result is None or result.ndim != 2 or result.shape[1] != 2:
+            return _report(False, f"on {name} the result should be a (k, 2) array of points.")
+        if not (np.allclose(result[0], points[0]) and np.allclose(result[-1], points[-1])):
+            return _report(False, f"on {name} the first and last points must be kept.")
+        if result.shape != expected.shape or not np.allclose(result, expected):
+            hint = ("a point is kept only if its distance is *greater* than epsilon."
+                    if len(result) > len(expected) else
+                    "measure the distance to the line through the two end points, and keep "
+                    "splitting both halves until no point is farther than epsilon.")
+            if np.allclose(points[0], points[-1]):
+                hint = ("when both ends are the same point, the line has no direction: "
+                        "use the distance to that point instead.")
+            return _report(False, f"on {name} (epsilon={epsilon}) you keep {len(result)} "
+                           f"points; sketchlib keeps {len(expected)}.", hint)
+    return _report(True, "your Ramer-Douglas-Peucker matches sketchlib's on every case.")
+
+
+def check_scale_factor(function, sketches) -> bool:
+    """Check ``function(train_sketches) -> float`` against
+    :func:`sketchlib.strokes.scale_factor` on ``sketches`` (a training split)."""
+    expected = strokes.scale_factor(sketches)
+    result, problem = _call(function, sketches)
+    if problem:
+        return _report(False, problem, "pool every dx and dy of every sketch, then np.std.")
+    try:
+        value = float(result)
+    except (TypeError, ValueError):
+        return _report(False, f"the function should return one number, got {type(result)}.")
+    if np.isclose(value, expected, rtol=1e-5):
+        return _report(True, f"the scale factor is {value:.4f}.")
+    offsets = np.concatenate([np.asarray(s, dtype=float)[:, :2] for s in sketches])
+    per_axis = offsets.std(axis=0)
+    if np.isclose(value, per_axis.mean(), rtol=1e-5) or np.isclose(value, per_axis[0], rtol=1e-5):
+        hint = "use one number for both axes: the std of dx and dy pooled together."
+    elif np.isclose(value, np.sqrt(np.mean(offsets ** 2)), rtol=1e-5):
+        hint = "np.std subtracts the mean of the pooled offsets; do the same."
+    else:
+        hint = "include only columns 0 and 1 (not the pen), and every row of every sketch."
+    return _report(False, f"you get {value:.4f}, sketchlib gets {expected:.4f}.", hint)
