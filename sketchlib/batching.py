@@ -35,22 +35,24 @@ def random_scale(sketch, factor: float, rng: np.random.Generator) -> np.ndarray:
 
 
 def drop_points(sketch, probability: float, rng: np.random.Generator) -> np.ndarray:
-    """Remove points at random without changing the drawing's shape.
+    """Remove points at random without changing the drawing's shape (Magenta's rule).
 
-    A row may be dropped (with ``probability``) only if its pen and the previous row's pen are
-    0 and it is at least the fourth point of its stroke (the reference's ``count > 2``). The
-    point is removed from the polyline: its offset is added to the next kept row, so every
-    other point stays where it was. ``(n, 3) -> (n', 3)``.
+    A row ``c`` is a candidate if its pen and the previous row's pen are 0 and it is at least
+    the fourth point of its stroke (the reference's ``count > 2``). With ``probability`` it is
+    merged into the row before it: that row's point disappears and the pen goes straight to
+    point ``c``. So the points that can go are the third of a stroke up to its third-to-last;
+    every other point stays exactly where it was. ``(n, 3) -> (n', 3)``.
     """
     sketch = np.asarray(sketch, dtype=np.float32)
     pens = sketch[:, 2]
     previous_pen = np.concatenate([[1.0], pens[:-1]])
-    # Index of each row within its stroke: rows after a pen lift start again at 0.
+    # Index of each row within its stroke: the row after a pen lift starts again at 0.
     starts = np.flatnonzero(previous_pen == 1)
-    position = np.arange(len(sketch)) - starts[np.searchsorted(starts, np.arange(len(sketch)),
-                                                               side="right") - 1]
-    droppable = (pens == 0) & (previous_pen == 0) & (position > 2)
-    keep = ~(droppable & (rng.random(len(sketch)) < probability))
+    rows = np.arange(len(sketch))
+    position = rows - starts[np.searchsorted(starts, rows, side="right") - 1]
+    candidate = (pens == 0) & (previous_pen == 0) & (position > 2)
+    merged = candidate & (rng.random(len(sketch)) < probability)
+    keep = ~np.append(merged[1:], False)  # merging row c into c - 1 removes point c - 1
     points = np.cumsum(sketch[:, :2], axis=0, dtype=np.float64)[keep]
     result = np.empty((len(points), 3), dtype=np.float32)
     result[:, :2] = np.diff(points, axis=0, prepend=np.zeros((1, 2)))
@@ -96,6 +98,9 @@ class SketchBatches(_PyDataset):
     ``augment=True`` applies :func:`augment` (training only). ``group_by_length=True`` draws
     each batch from sketches of similar length and pads it only to its longest sketch, rounded
     up to a multiple of ``pad_multiple`` (fewer shapes to compile), instead of to ``max_len``.
+    Each epoch then cuts the sketches, sorted by length (ties broken at random), into
+    ``len()`` runs of ``batch_size`` from a random start, and serves the runs in random order:
+    every sketch but fewer than ``batch_size`` of them is used once per epoch.
     """
 
     def __init__(self, sketches, batch_size: int = 100, max_len: int = 250,
@@ -109,7 +114,7 @@ class SketchBatches(_PyDataset):
         self.augment, self.seed, self.epoch = augment, int(seed), 0
         self.group_by_length, self.pad_multiple = group_by_length, int(pad_multiple)
         self.scale, self.drop = scale, drop
-        self.order = np.argsort([len(s) for s in self.sketches], kind="stable")
+        self.lengths = np.array([len(s) for s in self.sketches])
 
     def __len__(self) -> int:
         return len(self.sketches) // self.batch_size
@@ -121,8 +126,7 @@ class SketchBatches(_PyDataset):
         """Batch ``index`` of the current epoch as a :class:`Batch` of numpy arrays."""
         rng = np.random.default_rng([self.seed, self.epoch, index])
         if self.group_by_length:
-            start = rng.integers(0, len(self.order) - self.batch_size + 1)
-            chosen = self.order[start:start + self.batch_size]
+            chosen = self.length_groups()[index]
         else:
             chosen = rng.choice(len(self.sketches), size=self.batch_size, replace=False)
         sketches = [self.sketches[i] for i in chosen]
@@ -133,6 +137,15 @@ class SketchBatches(_PyDataset):
             longest = max(len(s) for s in sketches)
             length = min(self.max_len, -(-longest // self.pad_multiple) * self.pad_multiple)
         return make_batch(sketches, length)
+
+    def length_groups(self) -> np.ndarray:
+        """``(len(self), batch_size)`` sketch indices of this epoch's length-sorted runs."""
+        rng = np.random.default_rng([self.seed, self.epoch])
+        order = np.lexsort((rng.random(len(self.lengths)), self.lengths))
+        count = len(self)
+        start = rng.integers(0, len(order) - count * self.batch_size + 1)
+        groups = order[start:start + count * self.batch_size].reshape(count, self.batch_size)
+        return groups[rng.permutation(count)]
 
     def __getitem__(self, index: int):
         batch = self.batch(index)

@@ -104,7 +104,7 @@ def show_svg(sketch, **kwargs):
 
 
 def animate(sketch, interval: int = 40, size: float = 3.0, color_by_order: bool = True,
-            linewidth: float = 2.0):
+            linewidth: float = 2.0, dpi: int = 72):
     """A ``matplotlib.animation.FuncAnimation`` that draws the sketch point by point
     (frame ``k`` shows the first ``k`` rows). Show it with :func:`animation_html`."""
     import matplotlib.pyplot as plt
@@ -113,7 +113,7 @@ def animate(sketch, interval: int = 40, size: float = 3.0, color_by_order: bool 
     lines = stroke3_to_polylines(sketch)
     colors = _stroke_colors(len(lines), color_by_order, "black")
     points = np.vstack(lines)
-    fig, ax = plt.subplots(figsize=(size, size))
+    fig, ax = plt.subplots(figsize=(size, size), dpi=dpi)
     pad = 0.05 * max(float(np.ptp(points[:, 0])), float(np.ptp(points[:, 1])), 1e-6)
     ax.set_xlim(points[:, 0].min() - pad, points[:, 0].max() + pad)
     ax.set_ylim(points[:, 1].max() + pad, points[:, 1].min() - pad)

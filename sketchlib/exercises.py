@@ -43,8 +43,12 @@ def _test_sketches() -> list[np.ndarray]:
 def check_stroke3_to_stroke5(function) -> bool:
     """Check ``function(sketch, max_len) -> (max_len, 5)`` against
     :func:`sketchlib.strokes.stroke3_to_stroke5`."""
-    for sketch in _test_sketches():
-        max_len = len(sketch) + 3
+    cases = [(sketch, max_len) for sketch in _test_sketches()
+             for max_len in (len(sketch), len(sketch) + 1, 250)]
+    floats = _test_sketches()[-1].astype(np.float64)
+    floats[:, :2] /= 7.3  # normalised offsets are floats
+    cases.append((floats, 250))
+    for sketch, max_len in cases:
         expected = strokes.stroke3_to_stroke5(sketch, max_len)
         result, problem = _call(function, sketch.copy(), max_len)
         if problem:
@@ -72,11 +76,13 @@ def check_rdp(function) -> bool:
     """Check ``function(points, epsilon) -> simplified points`` against
     :func:`sketchlib.strokes.rdp` on curves and corner cases."""
     t = np.linspace(0, 2 * np.pi, 80)
+    circle = np.column_stack([30 * np.cos(t), 30 * np.sin(t)])
+    circle[-1] = circle[0]  # a closed stroke: both ends are the same point
     cases = [
         (np.column_stack([np.linspace(0, 10, 11), np.zeros(11)]), 0.5, "a straight line"),
         (np.column_stack([np.linspace(0, 100, 60), 20 * np.sin(t[:60] * 2)]), 2.0, "a wave"),
-        (np.column_stack([30 * np.cos(t), 30 * np.sin(t)]), 2.0, "a closed circle"),
-        (np.column_stack([30 * np.cos(t), 30 * np.sin(t)]), 0.1, "a circle, small epsilon"),
+        (circle, 2.0, "a closed circle"),
+        (circle[:60], 0.1, "an arc, small epsilon"),
         (np.array([[0.0, 0.0], [5.0, 5.0]]), 1.0, "two points"),
     ]
     for points, epsilon, name in cases:
@@ -91,15 +97,21 @@ def check_rdp(function) -> bool:
         if not (np.allclose(result[0], points[0]) and np.allclose(result[-1], points[-1])):
             return _report(False, f"on {name} the first and last points must be kept.")
         if result.shape != expected.shape or not np.allclose(result, expected):
-            hint = ("a point is kept only if its distance is *greater* than epsilon."
-                    if len(result) > len(expected) else
-                    "measure the distance to the line through the two end points, and keep "
-                    "splitting both halves until no point is farther than epsilon.")
             if np.allclose(points[0], points[-1]):
                 hint = ("when both ends are the same point, the line has no direction: "
                         "use the distance to that point instead.")
-            return _report(False, f"on {name} (epsilon={epsilon}) you keep {len(result)} "
-                           f"points; sketchlib keeps {len(expected)}.", hint)
+            elif len(result) > len(expected):
+                hint = "a point is kept only if its distance is *greater* than epsilon."
+            elif len(result) < len(expected):
+                hint = ("keep splitting both halves until no point is farther than epsilon "
+                        "from the line through the ends of its part.")
+            else:
+                hint = ("measure the distance to the infinite line through the two end "
+                        "points, not to the segment between them.")
+            counts = (f"you keep {len(result)} points; sketchlib keeps {len(expected)}"
+                      if len(result) != len(expected) else
+                      f"you keep {len(result)} points, as many as sketchlib, but not the same")
+            return _report(False, f"on {name} (epsilon={epsilon}) {counts}.", hint)
     return _report(True, "your Ramer-Douglas-Peucker matches sketchlib's on every case.")
 
 

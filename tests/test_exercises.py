@@ -77,3 +77,26 @@ def test_scale_factor_check_names_the_mistake(capsys):
     assert "one number for both axes" in capsys.readouterr().out
     assert not exercises.check_scale_factor(with_pen, train)
     assert "not the pen" in capsys.readouterr().out
+
+
+def test_chapter_solutions_pass_their_checks(capsys):
+    """Every python block inside a {solution} directive of a chapter passes its check."""
+    import json
+    import re
+    from pathlib import Path
+
+    namespace = {"np": np, "exercises": exercises, "strokes": strokes,
+                 "raw_sheep": synthetic_splits(30, 0, 0, seed=5)}
+    chapters = sorted((Path(__file__).resolve().parents[1] / "chapters").glob("*.ipynb"))
+    solutions = 0
+    for chapter in chapters:
+        for cell in json.loads(chapter.read_text())["cells"]:
+            text = "".join(cell["source"])
+            if cell["cell_type"] != "markdown" or "{solution}" not in text:
+                continue
+            for code in re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL):
+                exec(code, namespace)
+                out = capsys.readouterr().out
+                assert "Not yet" not in out, f"{chapter.name}: a solution fails its check:\n{out}"
+                solutions += "Correct:" in out
+    assert solutions >= 3

@@ -1,0 +1,127 @@
+"""sketchlib.draw: matplotlib figures, SVG, animations (on synthetic sketches)."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.lines import Line2D
+
+from sketchlib.draw import animate, animation_html, plot_grid, plot_sketch, to_svg
+from sketchlib.strokes import stroke3_to_polylines
+from sketchlib.synthetic import synthetic_sketch
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def face():
+    """A synthetic face: 4 strokes."""
+    sketch = synthetic_sketch("face", np.random.default_rng(0))
+    assert int(sketch[:, 2].sum()) == 4
+    return sketch
+
+
+@pytest.fixture(scope="module")
+def square():
+    return synthetic_sketch("square", np.random.default_rng(0))
+
+
+def test_plot_sketch_one_line_per_stroke(face):
+    ax = plot_sketch(face, title="a face")
+    lines = [a for a in ax.get_children() if isinstance(a, Line2D)]
+    assert len(ax.lines) == len(lines) == 4
+    for artist, polyline in zip(ax.lines, stroke3_to_polylines(face)):
+        np.testing.assert_array_equal(artist.get_xydata(), polyline)
+        assert artist.get_color() == "black"
+    assert ax.yaxis_inverted()  # image coordinates: y grows downwards
+    assert ax.get_title() == "a face"
+    assert not ax.axison
+
+
+def test_plot_sketch_on_given_axes_and_colours(face):
+    fig, ax = plt.subplots()
+    assert plot_sketch(face, ax=ax, color_by_order=True) is ax
+    colours = [tuple(line.get_color()) for line in ax.lines]
+    assert len(set(colours)) == 4
+    plot_sketch(face, ax=ax)  # drawing twice on the same axes keeps y inverted
+    assert ax.yaxis_inverted()
+    assert len(ax.lines) == 8
+
+
+def test_plot_sketch_single_point_stroke_gets_a_marker():
+    line_then_dot = np.array([[1, 1, 1], [2, 2, 1]], dtype=np.int16)  # strokes of 2 and 1 points
+    ax = plot_sketch(line_then_dot)
+    assert len(ax.lines) == 2
+    assert ax.lines[0].get_marker() in (None, "None", "")
+    assert ax.lines[1].get_marker() == "o"
+    np.testing.assert_array_equal(ax.lines[1].get_xydata(), [[3, 3]])
+
+
+def test_plot_grid_7_sketches_3_columns(face, square):
+    sketches = [face, square] * 3 + [face]
+    fig = plot_grid(sketches, ncols=3, titles=[f"s{i}" for i in range(7)])
+    assert len(fig.axes) == 9
+    assert {ax.get_subplotspec().get_geometry()[:2] for ax in fig.axes} == {(3, 3)}
+    counts = [len(ax.lines) for ax in fig.axes]
+    assert counts == [4, 1, 4, 1, 4, 1, 4, 0, 0]
+    assert [ax.get_title() for ax in fig.axes[:7]] == [f"s{i}" for i in range(7)]
+    assert not fig.axes[8].axison
+
+
+def test_plot_grid_fewer_sketches_than_columns(square):
+    fig = plot_grid([square, square], ncols=5)
+    assert len(fig.axes) == 2
+    with pytest.raises(ValueError, match="at least one"):
+        plot_grid([])
+
+
+def test_to_svg_file_and_text(face, tmp_path):
+    path = tmp_path / "face.svg"
+    text = to_svg(face, path, size=300)
+    content = path.read_text(encoding="utf-8")
+    root = ET.fromstring(content.encode("utf-8"))
+    assert root.tag == f"{SVG}svg"
+    assert (root.get("width"), root.get("height")) == ("300", "300")
+    paths = root.findall(f".//{SVG}path")
+    assert len(paths) == 4
+    # The file holds the returned document (after an optional XML declaration).
+    assert re.sub(r"^<\?xml[^>]*\?>\s*", "", content) == text
+    assert len(ET.fromstring(text).findall(f".//{SVG}path")) == 4
+    # Points fit in the square inside the margin; the longer side spans it.
+    numbers = np.array([[float(v) for v in pair.split(",")]
+                        for p in paths for pair in re.findall(r"[-\d.]+,[-\d.]+", p.get("d"))])
+    assert numbers.min() >= 10 - 1e-6 and numbers.max() <= 290 + 1e-6
+    assert np.ptp(numbers, axis=0).max() == pytest.approx(280, abs=0.02)
+
+
+def test_to_svg_without_path_and_dot(square):
+    text = to_svg(square)
+    assert len(ET.fromstring(text).findall(f".//{SVG}path")) == 1
+    dot = ET.fromstring(to_svg(np.array([[1, 1, 1], [2, 2, 1]])))  # strokes of 2 and 1 points
+    paths = dot.findall(f".//{SVG}path")
+    assert len(paths) == 2
+    # A one-point stroke is drawn as a zero-length segment (visible with round caps).
+    start, end = re.fullmatch(r"M([-\d.,]+) L([-\d.,]+)", paths[1].get("d")).groups()
+    assert start == end
+
+
+def test_animate_frames_are_points(face):
+    animation = animate(face)
+    frames = list(animation.new_frame_seq())
+    assert len(frames) == len(face) + 1 == sum(len(p) for p in stroke3_to_polylines(face))
+    # Frame k shows the first k + 1 points: the first k rows drawn from the origin.
+    for frame in (0, 10, len(face)):
+        artists = animation._func(frame)
+        assert sum(len(a.get_xdata()) for a in artists) == frame + 1
+    animation._draw_was_started = True  # silence matplotlib's "deleted without rendering"
+
+
+def test_animation_html(square):
+    html = animation_html(square, interval=10)
+    assert "<script" in html.data
+    # One embedded image per frame, i.e. per point of the sketch.
+    assert len(re.findall(r"frames\[\d+\] = ", html.data)) == len(square) + 1
