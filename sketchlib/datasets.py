@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zipfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -236,6 +237,8 @@ def load_npz(path) -> dict[str, list[np.ndarray]]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
+    if not zipfile.is_zipfile(path):  # np.load would unpickle any other file
+        raise ValueError(f"{path}: not a readable .npz file (not a zip archive)")
     try:
         with np.load(path, encoding="latin1", allow_pickle=True) as archive:
             missing = [split for split in SPLITS if split not in archive.files]
@@ -243,7 +246,7 @@ def load_npz(path) -> dict[str, list[np.ndarray]]:
                 raise ValueError(f"{path}: missing split(s) {missing}; a sketch-rnn .npz file "
                                  f"has keys train, valid, test (found {archive.files})")
             return {split: list(archive[split]) for split in SPLITS}
-    except (OSError, EOFError) as error:
+    except (OSError, EOFError, zipfile.BadZipFile) as error:
         raise ValueError(f"{path}: not a readable .npz file ({error})") from None
 
 
@@ -306,6 +309,8 @@ def prepare(splits: dict, max_seq_len: int = 250, scale_factor: float | None = N
     if not prepared["train"]:
         raise ValueError(f"{label}: no training sketch of at most {max_seq_len} rows")
     factor = strokes.scale_factor(prepared["train"]) if scale_factor is None else scale_factor
+    if not (np.isfinite(factor) and factor > 0):
+        raise ValueError(f"scale_factor must be a positive number, got {factor}")
     return SketchDataset(
         *[[strokes.normalize(s, factor) for s in prepared[split]] for split in SPLITS],
         scale_factor=float(factor), max_seq_len=int(max_seq_len), names=tuple(names),

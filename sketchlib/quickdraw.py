@@ -65,10 +65,10 @@ def parse_drawing(record: dict) -> Drawing:
         lengths = {len(column) if isinstance(column, list) else -1 for column in stroke}
         if len(lengths) != 1 or lengths == {0} or lengths == {-1}:
             raise ValueError(f"stroke {i}: coordinate lists are empty or differ in length")
-        try:
-            array = np.array(stroke, dtype=np.float64).T
-        except (TypeError, ValueError):
-            raise ValueError(f"stroke {i}: coordinates must be numbers") from None
+        if any(isinstance(v, bool) or not isinstance(v, (int, float))
+               for column in stroke for v in column):
+            raise ValueError(f"stroke {i}: coordinates must be numbers")
+        array = np.array(stroke, dtype=np.float64).T
         if not np.isfinite(array).all():
             raise ValueError(f"stroke {i}: NaN or infinite coordinate")
         strokes.append(array)
@@ -95,13 +95,13 @@ def read_ndjson(source, errors: str = "raise", limit: int | None = None) -> Ndjs
     records = NdjsonRecords(drawings=[])
     with _open_lines(source) as lines:
         for number, line in enumerate(lines, start=1):
-            if isinstance(line, bytes):
-                line = line.decode("utf-8")
-            if not line.strip():
-                continue
             try:
+                if isinstance(line, bytes):
+                    line = line.decode("utf-8")
+                if not line.strip():
+                    continue
                 records.drawings.append(parse_drawing(json.loads(line)))
-            except ValueError as error:  # json.JSONDecodeError is a ValueError too
+            except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
                 if errors == "raise":
                     raise ValueError(f"{name}, line {number}: {error}") from None
                 records.skipped.append((number, str(error)))
@@ -119,7 +119,7 @@ class _open_lines:
 
     def __enter__(self):
         if isinstance(self.source, (str, os.PathLike)):
-            self.file = open(self.source, encoding="utf-8")
+            self.file = open(self.source, "rb")  # decoded line by line, errors named by line
             return self.file
         if isinstance(self.source, (io.IOBase, list, tuple)) or hasattr(self.source, "__iter__"):
             return iter(self.source)

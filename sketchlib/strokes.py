@@ -30,7 +30,8 @@ def validate_stroke3(sketch, name: str = "sketch") -> np.ndarray:
         array = np.asarray(sketch)
     except ValueError as error:  # ragged nested lists
         raise ValueError(f"{name}: cannot be read as an array ({error})") from None
-    if array.dtype == object or not np.issubdtype(array.dtype, np.number):
+    if (array.dtype == object or not np.issubdtype(array.dtype, np.number)
+            or np.iscomplexobj(array)):
         raise ValueError(f"{name}: stroke-3 values must be numbers, got dtype {array.dtype}")
     if array.ndim != 2 or array.shape[1] != 3:
         raise ValueError(f"{name}: stroke-3 must have shape (n, 3), got {array.shape}")
