@@ -142,7 +142,7 @@ MALFORMED = {
     "empty-stroke": ('{"drawing": [[[], []]]}', "empty"),
     "one-column": ('{"drawing": [[[1, 2, 3]]]}', "stroke 0"),
     "non-numeric": ('{"drawing": [[[1, 2], [3, 4]], [["a", "b"], [3, 4]]]}', "numbers"),
-    "null": ('{"drawing": [[[1, null], [3, 4]]]}', "NaN"),  # null reads as NaN
+    "null": ('{"drawing": [[[1, null], [3, 4]]]}', "numbers"),  # null is not a number
     "nan": ('{"drawing": [[[1, NaN], [3, 4]]]}', "NaN"),
     "mixed-formats": ('{"drawing": [[[1, 2], [3, 4]], [[1, 2], [3, 4], [5, 6]]]}', "mix"),
 }
