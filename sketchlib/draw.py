@@ -105,8 +105,10 @@ def show_svg(sketch, **kwargs):
 
 def animate(sketch, interval: int = 40, size: float = 3.0, color_by_order: bool = True,
             linewidth: float = 2.0, dpi: int = 72):
-    """A ``matplotlib.animation.FuncAnimation`` that draws the sketch point by point
-    (frame ``k`` shows the first ``k`` rows). Show it with :func:`animation_html`."""
+    """A ``matplotlib.animation.FuncAnimation`` that draws the sketch point by point.
+
+    Frame 0 shows the whole drawing (what a reader sees before pressing play); frame ``k >= 1``
+    shows its first ``k`` points. Show it with :func:`animation_html`."""
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation
 
@@ -124,12 +126,13 @@ def animate(sketch, interval: int = 40, size: float = 3.0, color_by_order: bool 
     starts = np.cumsum([0] + [len(line) for line in lines])  # index of each stroke's first point
 
     def update(frame):
+        points_shown = int(starts[-1]) if frame == 0 else frame
         for i, (line, artist) in enumerate(zip(lines, artists)):
-            shown = np.clip(frame + 1 - starts[i], 0, len(line))
+            shown = np.clip(points_shown - starts[i], 0, len(line))
             artist.set_data(line[:shown, 0], line[:shown, 1])
         return artists
 
-    animation = FuncAnimation(fig, update, frames=int(starts[-1]), interval=interval, blit=True)
+    animation = FuncAnimation(fig, update, frames=int(starts[-1]) + 1, interval=interval, blit=True)
     plt.close(fig)
     return animation
 

@@ -112,16 +112,18 @@ def test_to_svg_without_path_and_dot(square):
 def test_animate_frames_are_points(face):
     animation = animate(face)
     frames = list(animation.new_frame_seq())
-    assert len(frames) == len(face) + 1 == sum(len(p) for p in stroke3_to_polylines(face))
-    # Frame k shows the first k + 1 points: the first k rows drawn from the origin.
-    for frame in (0, 10, len(face)):
+    points = sum(len(p) for p in stroke3_to_polylines(face))
+    assert len(frames) == points + 1 == len(face) + 2
+    # Frame 0 is the whole drawing (the poster); frame k >= 1 shows the first k points.
+    assert sum(len(a.get_xdata()) for a in animation._func(0)) == points
+    for frame in (1, 10, points):
         artists = animation._func(frame)
-        assert sum(len(a.get_xdata()) for a in artists) == frame + 1
+        assert sum(len(a.get_xdata()) for a in artists) == frame
     animation._draw_was_started = True  # silence matplotlib's "deleted without rendering"
 
 
 def test_animation_html(square):
     html = animation_html(square, interval=10)
     assert "<script" in html.data
-    # One embedded image per frame, i.e. per point of the sketch.
-    assert len(re.findall(r"frames\[\d+\] = ", html.data)) == len(square) + 1
+    # One embedded image per point of the sketch, plus the poster frame.
+    assert len(re.findall(r"frames\[\d+\] = ", html.data)) == len(square) + 2
