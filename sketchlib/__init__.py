@@ -28,9 +28,3 @@ def set_seed(seed: int) -> None:
         return
     keras.utils.set_random_seed(seed)
 
-
-def in_colab() -> bool:
-    """True when running inside Google Colab."""
-    import sys
-
-    return "google.colab" in sys.modules
