@@ -1,0 +1,55 @@
+"""The LSTM cell against its equations, its initialisation, and the candidate dropout."""
+
+import keras
+import numpy as np
+import pytest
+
+from sketchlib.cells import LSTMCell, candidate_dropout_masks
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def test_lstm_cell_matches_its_equations():
+    rng = np.random.default_rng(0)
+    batch, steps, size, units = 2, 3, 5, 4
+    x = rng.normal(size=(batch, steps, size)).astype(np.float32)
+    mask = (rng.random((batch, steps, units)) < 0.7).astype(np.float32) / 0.7
+    cell = LSTMCell(units)
+    rnn = keras.layers.RNN(cell, return_sequences=True)
+    outputs = np.asarray(rnn(np.concatenate([x, mask], axis=-1)))
+    kernel, recurrent, bias = (np.asarray(w) for w in cell.weights)
+    h = c = np.zeros((batch, units))
+    for t in range(steps):
+        gates = x[:, t] @ kernel + h @ recurrent + bias
+        i, j, f, o = np.split(gates, 4, axis=-1)
+        c = c * sigmoid(f + 1.0) + sigmoid(i) * np.tanh(j) * mask[:, t]
+        h = np.tanh(c) * sigmoid(o)
+        np.testing.assert_allclose(outputs[:, t], h, rtol=1e-4, atol=1e-5)
+
+
+def test_initialisation():
+    cell = LSTMCell(8)
+    cell.build((None, 3 + 8))
+    recurrent = np.asarray(cell.recurrent_kernel)
+    for gate in range(4):
+        block = recurrent[:, gate * 8:(gate + 1) * 8]
+        np.testing.assert_allclose(block.T @ block, np.eye(8), atol=1e-5)
+    assert np.asarray(cell.kernel).shape == (3, 32)
+    assert not np.asarray(cell.bias).any()
+
+
+def test_input_without_mask_columns_is_a_clear_error():
+    with pytest.raises(ValueError, match="input_size \\+ 8"):
+        LSTMCell(8).build((None, 8))
+
+
+def test_dropout_masks_only_in_training():
+    seed = keras.random.SeedGenerator(1)
+    off = np.asarray(candidate_dropout_masks((4, 50), 16, 0.9, seed, training=False))
+    assert (off == 1).all()
+    on = np.asarray(candidate_dropout_masks((4, 50), 16, 0.9, seed, training=True))
+    np.testing.assert_allclose(np.unique(on), [0.0, 1 / 0.9], rtol=1e-6)
+    assert 0.05 < (on == 0).mean() < 0.15                       # about 1 - keep dropped
+    assert not np.array_equal(on[:, 0], on[:, 1])               # a new mask every step
