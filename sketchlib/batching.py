@@ -115,6 +115,7 @@ class SketchBatches(_PyDataset):
         self.group_by_length, self.pad_multiple = group_by_length, int(pad_multiple)
         self.scale, self.drop = scale, drop
         self.lengths = np.array([len(s) for s in self.sketches])
+        self._groups = (None, None)  # (epoch, length_groups() of that epoch)
 
     def __len__(self) -> int:
         return len(self.sketches) // self.batch_size
@@ -139,13 +140,17 @@ class SketchBatches(_PyDataset):
         return make_batch(sketches, length)
 
     def length_groups(self) -> np.ndarray:
-        """``(len(self), batch_size)`` sketch indices of this epoch's length-sorted runs."""
+        """``(len(self), batch_size)`` sketch indices of this epoch's length-sorted runs
+        (computed once per epoch)."""
+        if self._groups[0] == self.epoch:
+            return self._groups[1]
         rng = np.random.default_rng([self.seed, self.epoch])
         order = np.lexsort((rng.random(len(self.lengths)), self.lengths))
         count = len(self)
         start = rng.integers(0, len(order) - count * self.batch_size + 1)
         groups = order[start:start + count * self.batch_size].reshape(count, self.batch_size)
-        return groups[rng.permutation(count)]
+        self._groups = (self.epoch, groups[rng.permutation(count)])
+        return self._groups[1]
 
     def __getitem__(self, index: int):
         batch = self.batch(index)

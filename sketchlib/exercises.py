@@ -43,9 +43,10 @@ def _test_sketches() -> list[np.ndarray]:
 def check_stroke3_to_stroke5(function) -> bool:
     """Check ``function(sketch, max_len) -> (max_len, 5)`` against
     :func:`sketchlib.strokes.stroke3_to_stroke5`."""
-    cases = [(sketch, max_len) for sketch in _test_sketches()
+    sketches = _test_sketches()
+    cases = [(sketch, max_len) for sketch in sketches
              for max_len in (len(sketch), len(sketch) + 1, 250)]
-    floats = _test_sketches()[-1].astype(np.float64)
+    floats = sketches[-1].astype(np.float64)
     floats[:, :2] /= 7.3  # normalised offsets are floats
     cases.append((floats, 250))
     for sketch, max_len in cases:

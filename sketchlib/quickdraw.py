@@ -8,9 +8,9 @@ of the player's canvas, milliseconds); in *simplified* files ``[[x...], [y...]]`
 
 from __future__ import annotations
 
-import io
 import json
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -110,25 +110,16 @@ def read_ndjson(source, errors: str = "raise", limit: int | None = None) -> Ndjs
     return records
 
 
-class _open_lines:
-    """Context manager giving an iterator of lines for a path, a stream or an iterable."""
-
-    def __init__(self, source):
-        self.source = source
-        self.file = None
-
-    def __enter__(self):
-        if isinstance(self.source, (str, os.PathLike)):
-            self.file = open(self.source, "rb")  # decoded line by line, errors named by line
-            return self.file
-        if isinstance(self.source, (io.IOBase, list, tuple)) or hasattr(self.source, "__iter__"):
-            return iter(self.source)
-        raise TypeError(f"cannot read lines from {type(self.source).__name__}")
-
-    def __exit__(self, *exc):
-        if self.file is not None:
-            self.file.close()
-        return False
+@contextmanager
+def _open_lines(source):
+    """Lines of a path (opened in binary, decoded line by line), a stream or an iterable."""
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as file:
+            yield file
+    elif hasattr(source, "__iter__"):
+        yield iter(source)
+    else:
+        raise TypeError(f"cannot read lines from {type(source).__name__}")
 
 
 def align_and_scale(lines, size: float = 255.0) -> list[np.ndarray]:
