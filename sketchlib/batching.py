@@ -101,11 +101,15 @@ class SketchBatches(_PyDataset):
     Each epoch then cuts the sketches, sorted by length (ties broken at random), into
     ``len()`` runs of ``batch_size`` from a random start, and serves the runs in random order:
     every sketch but fewer than ``batch_size`` of them is used once per epoch.
+
+    ``shuffle=False`` (evaluation) serves the sketches in order instead: batch ``i`` holds
+    sketches ``i B`` to ``(i + 1) B - 1``, the same in every epoch.
     """
 
     def __init__(self, sketches, batch_size: int = 100, max_len: int = 250,
                  augment: bool = False, seed: int = 0, group_by_length: bool = False,
-                 pad_multiple: int = 25, scale: float = 0.15, drop: float = 0.10, **kwargs):
+                 pad_multiple: int = 25, scale: float = 0.15, drop: float = 0.10,
+                 shuffle: bool = True, **kwargs):
         super().__init__(**kwargs)
         if len(sketches) < batch_size:
             raise ValueError(f"{len(sketches)} sketches is fewer than batch_size={batch_size}")
@@ -113,7 +117,7 @@ class SketchBatches(_PyDataset):
         self.batch_size, self.max_len = int(batch_size), int(max_len)
         self.augment, self.seed, self.epoch = augment, int(seed), 0
         self.group_by_length, self.pad_multiple = group_by_length, int(pad_multiple)
-        self.scale, self.drop = scale, drop
+        self.scale, self.drop, self.shuffle = scale, drop, shuffle
         self.lengths = np.array([len(s) for s in self.sketches])
         self._groups = (None, None)  # (epoch, length_groups() of that epoch)
 
@@ -123,11 +127,17 @@ class SketchBatches(_PyDataset):
     def on_epoch_end(self):
         self.epoch += 1
 
-    def batch(self, index: int) -> Batch:
-        """Batch ``index`` of the current epoch as a :class:`Batch` of numpy arrays."""
-        rng = np.random.default_rng([self.seed, self.epoch, index])
-        if self.group_by_length:
-            chosen = self.length_groups()[index]
+    def batch(self, index: int, epoch: int | None = None) -> Batch:
+        """Batch ``index`` of ``epoch`` (default: the current one) as a :class:`Batch` of numpy
+        arrays."""
+        epoch = self.epoch if epoch is None else int(epoch)
+        if not 0 <= index < len(self):
+            raise IndexError(f"batch {index} of {len(self)}")
+        rng = np.random.default_rng([self.seed, epoch, index])
+        if not self.shuffle:
+            chosen = np.arange(index * self.batch_size, (index + 1) * self.batch_size)
+        elif self.group_by_length:
+            chosen = self.length_groups(epoch)[index]
         else:
             chosen = rng.choice(len(self.sketches), size=self.batch_size, replace=False)
         sketches = [self.sketches[i] for i in chosen]
@@ -139,21 +149,26 @@ class SketchBatches(_PyDataset):
             length = min(self.max_len, -(-longest // self.pad_multiple) * self.pad_multiple)
         return make_batch(sketches, length)
 
-    def length_groups(self) -> np.ndarray:
-        """``(len(self), batch_size)`` sketch indices of this epoch's length-sorted runs
-        (computed once per epoch)."""
-        if self._groups[0] == self.epoch:
+    def length_groups(self, epoch: int | None = None) -> np.ndarray:
+        """``(len(self), batch_size)`` sketch indices of an epoch's length-sorted runs
+        (default: the current epoch; computed once per epoch)."""
+        epoch = self.epoch if epoch is None else int(epoch)
+        if self._groups[0] == epoch:
             return self._groups[1]
-        rng = np.random.default_rng([self.seed, self.epoch])
+        rng = np.random.default_rng([self.seed, epoch])
         order = np.lexsort((rng.random(len(self.lengths)), self.lengths))
         count = len(self)
         start = rng.integers(0, len(order) - count * self.batch_size + 1)
         groups = order[start:start + count * self.batch_size].reshape(count, self.batch_size)
-        self._groups = (self.epoch, groups[rng.permutation(count)])
+        self._groups = (epoch, groups[rng.permutation(count)])
         return self._groups[1]
 
     def __getitem__(self, index: int):
-        batch = self.batch(index)
-        inputs = {"encoder_input": batch.encoder_input, "decoder_input": batch.decoder_input,
-                  "lengths": batch.lengths}
-        return inputs, batch.target
+        return as_inputs(self.batch(index))
+
+
+def as_inputs(batch: Batch):
+    """A :class:`Batch` as Keras wants it: ``(inputs dict, target)``."""
+    inputs = {"encoder_input": batch.encoder_input, "decoder_input": batch.decoder_input,
+              "lengths": batch.lengths}
+    return inputs, batch.target

@@ -69,27 +69,48 @@ def plot_grid(sketches, ncols: int = 5, titles=None, size: float = 2.0, **kwargs
     return fig
 
 
-def to_svg(sketch, path=None, size: int = 200, margin: int = 10, stroke_width: float = 2.0,
-           color: str = "black") -> str:
-    """The sketch as an SVG document (a string), fitted into a ``size`` x ``size`` square;
-    also written to ``path`` when given. One ``<path>`` per stroke."""
-    import svgwrite
-
+def _add_to_svg(drawing, sketch, corner, size: float, margin: float, stroke_width: float,
+                color: str) -> None:
+    """Add the sketch's strokes to an svgwrite drawing, fitted into the ``size`` square
+    whose top-left corner is ``corner``; one ``<path>`` per stroke."""
     lines = stroke3_to_polylines(sketch)
     points = np.vstack(lines)
     low = points.min(axis=0)
     extent = float((points.max(axis=0) - low).max()) or 1.0
     scale = (size - 2 * margin) / extent
-    drawing = svgwrite.Drawing(filename=str(path) if path else "sketch.svg", size=(size, size))
-    drawing.add(drawing.rect(insert=(0, 0), size=(size, size), fill="white"))
     for line in lines:
-        xy = (line - low) * scale + margin
+        xy = (line - low) * scale + margin + np.asarray(corner)
         if len(xy) == 1:  # a dot: a zero-length segment with round caps is visible
             xy = np.vstack([xy, xy])
         commands = "M" + " L".join(f"{x:.2f},{y:.2f}" for x, y in xy)
         drawing.add(drawing.path(d=commands, fill="none", stroke=color,
                                  stroke_width=stroke_width, stroke_linecap="round",
                                  stroke_linejoin="round"))
+
+
+def to_svg(sketch, path=None, size: int = 200, margin: int = 10, stroke_width: float = 2.0,
+           color: str = "black") -> str:
+    """The sketch as an SVG document (a string), fitted into a ``size`` x ``size`` square;
+    also written to ``path`` when given. One ``<path>`` per stroke."""
+    return grid_svg([sketch], path, ncols=1, size=size, margin=margin,
+                    stroke_width=stroke_width, color=color)
+
+
+def grid_svg(sketches, path=None, ncols: int = 4, size: int = 200, margin: int = 10,
+             stroke_width: float = 2.0, color: str = "black") -> str:
+    """Several sketches as one SVG document, in a grid of ``ncols`` columns of ``size``
+    squares; also written to ``path`` when given."""
+    import svgwrite
+
+    ncols = max(1, min(ncols, len(sketches)))
+    nrows = -(-len(sketches) // ncols)
+    width, height = ncols * size, nrows * size
+    drawing = svgwrite.Drawing(filename=str(path) if path else "sketch.svg",
+                               size=(width, height))
+    drawing.add(drawing.rect(insert=(0, 0), size=(width, height), fill="white"))
+    for i, sketch in enumerate(sketches):
+        corner = ((i % ncols) * size, (i // ncols) * size)
+        _add_to_svg(drawing, sketch, corner, size, margin, stroke_width, color)
     text = drawing.tostring()
     if path is not None:
         drawing.save()

@@ -54,6 +54,18 @@ class SketchRNN(keras.Model):
                                           initial_state=initial_state, training=training)
         return self.output_layer(hidden), state
 
+    def initial_state(self, batch_size: int):
+        """The decoder's state before the first step: ``[h, c]``, zeros ``(B, units)``."""
+        zeros = ops.zeros((batch_size, self.hps.dec_rnn_size))
+        return [zeros, zeros]
+
+    def step(self, x, state):
+        """One decoder step without dropout (for sampling): ``x`` ``(B, 5)`` and ``[h, c]``
+        -> raw mixture parameters ``(B, 3 + 6M)`` and the new ``[h, c]``."""
+        ones = ops.ones((ops.shape(x)[0], self.hps.dec_rnn_size))
+        hidden, state = self.decoder_cell(ops.concatenate([x, ones], axis=-1), state)
+        return self.output_layer(hidden), state
+
     def call(self, inputs, training=False):
         return self.decode(inputs["decoder_input"], training=training)[0]
 

@@ -1,13 +1,25 @@
-"""Training machinery: the learning-rate schedule and the optimiser of the reference."""
+"""Training: the learning-rate schedule and optimiser of the reference, checkpoints that
+resume exactly, and the training loop (Keras ``fit``) with a CSV log and a NaN guard."""
 
 from __future__ import annotations
 
+import csv
+import json
 import math
+import os
+import shutil
+import time
+from pathlib import Path
 
 import keras
+import numpy as np
 from keras import ops
 
+from . import set_seed
+from .batching import SketchBatches, as_inputs
+from .datasets import SketchDataset
 from .hparams import HParams
+from .model import SketchRNN
 
 
 @keras.saving.register_keras_serializable(package="sketchlib")
@@ -35,3 +47,254 @@ def make_optimizer(hps: HParams) -> keras.optimizers.Optimizer:
     ``[-grad_clip, grad_clip]`` (by value, not by norm, as the reference does)."""
     schedule = DecayingLearningRate(hps.learning_rate, hps.decay_rate, hps.min_learning_rate)
     return keras.optimizers.Adam(learning_rate=schedule, clipvalue=hps.grad_clip)
+
+
+# ----------------------------------------------------------------------------- checkpoints
+#
+# A log root holds one model's run:
+#
+#   hparams.json, data.json      what is trained on what (the scale factor among it)
+#   ckpt-00001000/               one checkpoint: model.weights.h5, optimizer.npz (with the
+#                                dropout seed, which the weights file omits), state.json,
+#                                and copies of hparams.json and data.json (self-contained)
+#   latest.json, best.json       pointers {"checkpoint": "ckpt-00001000", "step": 1000, ...}
+#   log.csv                      one row of metrics per checkpoint interval
+#
+# A checkpoint directory is written under a temporary name and renamed, then the pointer is
+# replaced with ``os.replace``: an interrupted write never leaves a half checkpoint in use.
+
+WEIGHTS = "model.weights.h5"
+OPTIMIZER = "optimizer.npz"  # optimiser variables, and the dropout seed's state
+STATE = "state.json"
+HPARAMS = "hparams.json"
+DATA = "data.json"
+LOG = "log.csv"
+#: Hyper-parameters that may change when a run is resumed.
+RESUMABLE_CHANGES = ("num_steps",)
+
+
+def _write_json(path: Path, value) -> None:
+    """Write JSON atomically (temporary file, then rename)."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(value, indent=1, sort_keys=True) + "\n")
+    os.replace(temporary, path)
+
+
+def build_model(hps: HParams, jit_compile=False) -> SketchRNN:
+    """A compiled :class:`SketchRNN` with its weights and optimiser state created."""
+    model = SketchRNN(hps)
+    model({"decoder_input": np.zeros((1, 1, 5), "float32")})
+    model.compile(optimizer=make_optimizer(hps), jit_compile=jit_compile)
+    model.optimizer.build(model.trainable_variables)
+    return model
+
+
+def save_checkpoint(model: SketchRNN, log_root, data: dict, state: dict,
+                    pointers=("latest",)) -> Path:
+    """Write ``ckpt-<step>`` under ``log_root`` and point ``latest.json`` (and ``best.json``
+    if asked) at it; delete checkpoints no pointer names. ``state`` must hold ``step``."""
+    log_root = Path(log_root)
+    name = f"ckpt-{int(state['step']):08d}"
+    final, temporary = log_root / name, log_root / (name + ".tmp")
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.mkdir(parents=True)
+    model.save_weights(temporary / WEIGHTS)
+    np.savez(temporary / OPTIMIZER, seed=np.asarray(model.dropout_seed.state),
+             **{f"{i:04d}": np.asarray(v) for i, v in enumerate(model.optimizer.variables)})
+    model.hps.save(temporary / HPARAMS)
+    _write_json(temporary / DATA, data)
+    _write_json(temporary / STATE, state)
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(temporary, final)
+    for pointer in pointers:
+        _write_json(log_root / f"{pointer}.json", {**state, "checkpoint": name})
+    in_use = {json.loads((log_root / f"{p}.json").read_text())["checkpoint"]
+              for p in ("latest", "best") if (log_root / f"{p}.json").exists()}
+    for old in log_root.glob("ckpt-*"):
+        if old.name not in in_use:
+            shutil.rmtree(old)
+    return final
+
+
+def find_checkpoint(path, which: str = "best") -> Path:
+    """The checkpoint directory meant by ``path``: a checkpoint (or pretrained model)
+    directory itself, or a log root, where ``which`` picks ``best`` or ``latest`` (the other
+    one if that pointer is missing)."""
+    path = Path(path)
+    if (path / WEIGHTS).exists():
+        return path
+    for pointer in (which, "latest" if which == "best" else "best"):
+        if (path / f"{pointer}.json").exists():
+            return path / json.loads((path / f"{pointer}.json").read_text())["checkpoint"]
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist")
+    raise FileNotFoundError(f"{path} holds no model: no {WEIGHTS}, latest.json or best.json "
+                            "(train one with `sketchlib train`)")
+
+
+def load_model(path, which: str = "best") -> tuple[SketchRNN, dict]:
+    """Load a trained model for sampling: ``(model, data)`` where ``data`` holds the
+    ``scale_factor`` and the dataset names. ``path``: see :func:`find_checkpoint`."""
+    checkpoint = find_checkpoint(path, which)
+    model = build_model(HParams.load(checkpoint / HPARAMS))
+    model.load_weights(checkpoint / WEIGHTS)
+    return model, json.loads((checkpoint / DATA).read_text())
+
+
+def restore_checkpoint(model: SketchRNN, checkpoint) -> dict:
+    """Load weights and optimiser state into a model from :func:`build_model`; returns the
+    checkpoint's ``state``."""
+    checkpoint = Path(checkpoint)
+    model.load_weights(checkpoint / WEIGHTS)
+    with np.load(checkpoint / OPTIMIZER) as saved:
+        values = [saved[key] for key in sorted(saved.files) if key != "seed"]
+        model.dropout_seed.state.assign(saved["seed"])
+    variables = model.optimizer.variables
+    if len(values) != len(variables):
+        raise ValueError(f"{checkpoint} holds {len(values)} optimiser variables, the model "
+                         f"needs {len(variables)}")
+    for variable, value in zip(variables, values):
+        variable.assign(value)
+    return json.loads((checkpoint / STATE).read_text())
+
+
+# ----------------------------------------------------------------------------- training loop
+
+
+class StepBatches(keras.utils.PyDataset):
+    """The training stream cut into Keras "epochs" of ``steps`` batches (one checkpoint
+    interval): item ``i`` of interval ``e`` is training step ``s = e * steps + i``, batch
+    ``s mod len(batches)`` of epoch ``s div len(batches)`` of ``batches``. Each step's batch
+    depends only on ``s``, so a run resumed from a checkpoint sees the very batches it would
+    have seen."""
+
+    def __init__(self, batches: SketchBatches, steps: int, interval: int = 0):
+        super().__init__()
+        self.batches, self.steps, self.interval = batches, int(steps), int(interval)
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def __getitem__(self, index: int):
+        step = self.interval * self.steps + index
+        epoch, batch = divmod(step, len(self.batches))
+        return as_inputs(self.batches.batch(batch, epoch))
+
+    def on_epoch_end(self):
+        self.interval += 1
+
+
+class Checkpointer(keras.callbacks.Callback):
+    """At the end of every interval: append the metrics to ``log.csv`` and write a checkpoint
+    (also the best one, by ``val_loss``). After every batch: stop if the loss is not finite,
+    without saving, so the last checkpoint stays the last good one."""
+
+    FIELDS = ("step", "seconds", "learning_rate", "loss", "offset_loss", "pen_loss",
+              "val_loss", "val_offset_loss", "val_pen_loss")
+
+    def __init__(self, log_root, data: dict, state: dict):
+        super().__init__()
+        self.log_root, self.data = Path(log_root), data
+        self.best = state.get("best_val_loss", math.inf)
+        self.seconds = state.get("seconds", 0.0)
+        self.failed_step = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if logs and not math.isfinite(float(logs["loss"])):
+            self.failed_step = int(self.model.optimizer.iterations)
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.failed_step is not None:
+            return
+        logs = {key: float(value) for key, value in (logs or {}).items()}
+        step = int(self.model.optimizer.iterations)
+        self.seconds += time.perf_counter() - self.started
+        pointers = ["latest"]
+        if logs.get("val_loss", math.inf) < self.best:
+            self.best = logs["val_loss"]
+            pointers.append("best")
+        state = {"step": step, "seconds": round(self.seconds, 1), "best_val_loss": self.best,
+                 "val_loss": logs.get("val_loss")}
+        save_checkpoint(self.model, self.log_root, self.data, state, pointers)
+        log = self.log_root / LOG
+        learning_rate = float(self.model.optimizer.learning_rate)  # the schedule at `step`
+        row = {"step": step, "seconds": round(self.seconds, 1),
+               "learning_rate": learning_rate, **logs}
+        new = not log.exists()
+        with log.open("a", newline="") as file:
+            writer = csv.DictWriter(file, self.FIELDS, extrasaction="ignore")
+            if new:
+                writer.writeheader()
+            writer.writerow(row)
+
+
+def _check_log_root(log_root: Path, hps: HParams, data: dict, resume: bool) -> None:
+    """Refuse to mix runs: a new run needs an empty log root, a resumed one the same model."""
+    has_model = (log_root / "latest.json").exists()
+    if not resume and has_model:
+        raise FileExistsError(f"{log_root} already holds a model; pass --resume to continue "
+                              "it, or choose another --log-root")
+    if resume and not has_model:
+        raise FileNotFoundError(f"nothing to resume in {log_root}: it holds no latest.json")
+    if resume:
+        saved = HParams.load(log_root / HPARAMS).to_dict()
+        changed = {key: (saved[key], value) for key, value in hps.to_dict().items()
+                   if saved[key] != value and key not in RESUMABLE_CHANGES}
+        if changed:
+            lines = ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in sorted(changed.items()))
+            raise ValueError(f"{log_root} holds a model with other hyper-parameters ({lines})")
+        saved_data = json.loads((log_root / DATA).read_text())
+        if saved_data["names"] != data["names"]:
+            raise ValueError(f"{log_root} was trained on {saved_data['names']}, not "
+                             f"{data['names']}")
+
+
+def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
+          seed: int = 0, group_by_length: bool = False, verbose="auto",
+          jit_compile=False) -> SketchRNN:
+    """Train (or resume, with ``resume=True``) a model on ``dataset`` for ``hps.num_steps``
+    steps, checkpointing every ``hps.save_every`` steps into ``log_root`` (see the layout
+    above). Returns the trained model; raises ``FloatingPointError`` if the loss becomes NaN."""
+    log_root = Path(log_root)
+    data = {"names": list(dataset.names), "scale_factor": float(dataset.scale_factor),
+            "max_seq_len": int(dataset.max_seq_len), "seed": int(seed),
+            "group_by_length": bool(group_by_length)}
+    _check_log_root(log_root, hps, data, resume)
+    if resume:
+        data = json.loads((log_root / DATA).read_text())
+        seed, group_by_length = data["seed"], data["group_by_length"]
+    log_root.mkdir(parents=True, exist_ok=True)
+    hps.save(log_root / HPARAMS)
+    _write_json(log_root / DATA, data)
+
+    set_seed(seed)
+    model = build_model(hps, jit_compile)
+    state = {"step": 0}
+    if resume:
+        state = restore_checkpoint(model, find_checkpoint(log_root, "latest"))
+    if state["step"] % hps.save_every:
+        raise ValueError(f"checkpoint step {state['step']} is not a multiple of save_every")
+    train_batches = SketchBatches(
+        dataset.train, hps.batch_size, hps.max_seq_len, augment=True, seed=seed,
+        group_by_length=group_by_length, scale=hps.random_scale_factor,
+        drop=hps.augment_stroke_prob)
+    valid_batches = SketchBatches(dataset.valid, min(hps.batch_size, len(dataset.valid)),
+                                  hps.max_seq_len, shuffle=False)
+    first = state["step"] // hps.save_every
+    checkpointer = Checkpointer(log_root, data, state)
+    model.fit(StepBatches(train_batches, hps.save_every, first),
+              validation_data=valid_batches, initial_epoch=first,
+              epochs=math.ceil(hps.num_steps / hps.save_every), shuffle=False,
+              callbacks=[checkpointer], verbose=verbose)
+    if checkpointer.failed_step is not None:
+        last = find_checkpoint(log_root, "latest") if (log_root / "latest.json").exists() \
+            else None
+        raise FloatingPointError(
+            f"the loss became NaN or infinite at step {checkpointer.failed_step}; training "
+            f"stopped. The last good checkpoint is {last}. Lower learning_rate or grad_clip, "
+            "and resume.")
+    return model

@@ -1,0 +1,111 @@
+"""The command line: ``sketchlib train`` and ``sketchlib sample``.
+
+    sketchlib train --data aaron_sheep --log-root runs/sheep [--resume] [--hparams k=v,...]
+    sketchlib sample --model runs/sheep --n 16 --temperature 0.4 --out sheep.svg
+
+Errors a user can fix (a missing dataset, a bad hyper-parameter, a log root that holds another
+model) print one line and exit with status 2; nothing already written is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .hparams import HParams
+
+#: Defaults of ``sketchlib train``: the reference's, decoder-only (the VAE comes later).
+TRAIN_DEFAULTS = HParams(conditional=False)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sketchlib", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser(
+        "train", help="train a model (checkpoints every save_every steps; resumable)")
+    train.add_argument("--data", required=True, nargs="+", metavar="NAME",
+                       help="dataset names or .npz paths (several, or comma-separated, make one "
+                            "multi-class dataset): aaron_sheep, omniglot, kanji, cat, ...")
+    train.add_argument("--log-root", required=True, type=Path,
+                       help="folder for checkpoints, hparams.json and log.csv")
+    train.add_argument("--resume", action="store_true",
+                       help="continue the run in --log-root from its latest checkpoint")
+    train.add_argument("--hparams", default="",
+                       help="comma-separated overrides, e.g. dec_rnn_size=256,num_steps=20000")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--group-by-length", action="store_true",
+                       help="batch sketches of similar length (about 2x faster on CPU)")
+    train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None,
+                       help="0 silent, 1 progress bar, 2 one line per checkpoint interval "
+                            "(default: 1 in a terminal, else 2)")
+
+    sample = commands.add_parser("sample", help="draw sketches with a trained model")
+    sample.add_argument("--model", required=True,
+                        help="a log root, a checkpoint folder, or a pretrained model name "
+                             "(e.g. sheep_decoder)")
+    sample.add_argument("--n", type=int, default=16, help="number of sketches")
+    sample.add_argument("--temperature", type=float, default=0.4)
+    sample.add_argument("--greedy", action="store_true", help="most likely choice every step")
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--checkpoint", choices=("best", "latest"), default="best",
+                        help="which checkpoint of a log root")
+    sample.add_argument("--columns", type=int, default=4)
+    sample.add_argument("--out", required=True, type=Path,
+                        help="output file: .svg (vector) or .png")
+    return parser
+
+
+def _train(args) -> None:
+    from .datasets import load_dataset
+    from .training import train
+
+    names = [name for item in args.data for name in item.split(",") if name]
+    hps = TRAIN_DEFAULTS.replace(data_set=",".join(names)).parse(args.hparams)
+    dataset = load_dataset(names, max_seq_len=hps.max_seq_len)
+    verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
+    print(f"training on {', '.join(names)}: {len(dataset.train)} sketches, scale factor "
+          f"{dataset.scale_factor:.3f}; one progress-bar epoch = {hps.save_every} steps")
+    train(hps, dataset, args.log_root, resume=args.resume, seed=args.seed,
+          group_by_length=args.group_by_length, verbose=verbose)
+
+
+def _sample(args) -> None:
+    from .draw import grid_svg, plot_grid
+    from .pretrained import load
+    from .sampling import sample
+
+    if args.n < 1:
+        raise ValueError(f"--n must be at least 1, got {args.n}")
+    suffix = args.out.suffix.lower()
+    if suffix not in (".svg", ".png"):
+        raise ValueError(f"--out must end in .svg or .png, got {args.out.name!r}")
+    model, _ = load(args.model, which=args.checkpoint)
+    sketches = sample(model, args.n, args.temperature, greedy=args.greedy, seed=args.seed)
+    sketches = [s for s in sketches if len(s)]
+    if not sketches:
+        raise ValueError("every sketch ended at its first step; try a higher --temperature")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".svg":
+        grid_svg(sketches, args.out, ncols=args.columns)
+    else:
+        import matplotlib
+        matplotlib.use("Agg")
+        plot_grid(sketches, ncols=min(args.columns, len(sketches))).savefig(args.out, dpi=100)
+    print(f"wrote {len(sketches)} sketches to {args.out}")
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        {"train": _train, "sample": _sample}[args.command](args)
+    except (ValueError, FileNotFoundError, FileExistsError, KeyError) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"sketchlib {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

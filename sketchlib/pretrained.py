@@ -1,0 +1,49 @@
+"""Models shipped with sketchlib, each with a model card: load one by name, or any trained
+model by path.
+
+The files live in the repository's ``data/pretrained/<name>/`` and install with the package
+as ``sketchlib.pretrained_models`` (see ``pyproject.toml``), so ``load("sheep_decoder")`` works
+after a plain ``pip install``, with no clone and no download.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from .training import load_model
+
+PACKAGE = "sketchlib.pretrained_models"
+
+
+def available() -> list[str]:
+    """Names of the shipped models."""
+    root = resources.files(PACKAGE)
+    return sorted(item.name for item in root.iterdir()
+                  if item.is_dir() and (item / "hparams.json").is_file())
+
+
+def path(name: str) -> Path:
+    """The folder of a shipped model (weights, hparams.json, data.json, MODEL_CARD.md)."""
+    if name not in available():
+        raise FileNotFoundError(f"no pretrained model named {name!r}; shipped: "
+                                f"{', '.join(available()) or 'none'}")
+    return Path(str(resources.files(PACKAGE) / name))
+
+
+def model_card(name: str) -> str:
+    """The model card of a shipped model, as Markdown."""
+    return (path(name) / "MODEL_CARD.md").read_text()
+
+
+def load(name_or_path, which: str = "best"):
+    """``(model, data)``: a shipped model by name, or a log root or checkpoint folder by path
+    (``which`` picks the ``best`` or ``latest`` checkpoint of a log root). ``data`` holds the
+    ``scale_factor`` and the dataset names."""
+    candidate = Path(name_or_path)
+    if not candidate.exists() and str(name_or_path) in available():
+        candidate = path(str(name_or_path))
+    elif not candidate.exists():
+        raise FileNotFoundError(f"{name_or_path} is neither a folder nor a pretrained model "
+                                f"({', '.join(available()) or 'none shipped'})")
+    return load_model(candidate, which)
