@@ -54,9 +54,9 @@ def make_optimizer(hps: HParams) -> keras.optimizers.Optimizer:
 # A log root holds one model's run:
 #
 #   hparams.json, data.json      what is trained on what (the scale factor among it)
-#   ckpt-00001000/               one checkpoint: model.weights.h5, optimizer.npz (with the
-#                                dropout seed, which the weights file omits), state.json,
-#                                and copies of hparams.json and data.json (self-contained)
+#   ckpt-00001000/               one checkpoint: model.weights.h5 (weights and optimiser
+#                                state), state.json (step, the dropout seed's state, which
+#                                the weights file omits), hparams.json, data.json
 #   latest.json, best.json       pointers {"checkpoint": "ckpt-00001000", "step": 1000, ...}
 #   log.csv                      one row of metrics per checkpoint interval
 #
@@ -64,7 +64,6 @@ def make_optimizer(hps: HParams) -> keras.optimizers.Optimizer:
 # replaced with ``os.replace``: an interrupted write never leaves a half checkpoint in use.
 
 WEIGHTS = "model.weights.h5"
-OPTIMIZER = "optimizer.npz"  # optimiser variables, and the dropout seed's state
 STATE = "state.json"
 HPARAMS = "hparams.json"
 DATA = "data.json"
@@ -99,11 +98,10 @@ def save_checkpoint(model: SketchRNN, log_root, data: dict, state: dict,
     shutil.rmtree(temporary, ignore_errors=True)
     temporary.mkdir(parents=True)
     model.save_weights(temporary / WEIGHTS)
-    np.savez(temporary / OPTIMIZER, seed=np.asarray(model.dropout_seed.state),
-             **{f"{i:04d}": np.asarray(v) for i, v in enumerate(model.optimizer.variables)})
     model.hps.save(temporary / HPARAMS)
     _write_json(temporary / DATA, data)
-    _write_json(temporary / STATE, state)
+    seed_state = [int(v) for v in np.asarray(model.dropout_seed.state)]
+    _write_json(temporary / STATE, {**state, "dropout_seed": seed_state})
     shutil.rmtree(final, ignore_errors=True)
     os.replace(temporary, final)
     for pointer in pointers:
@@ -136,26 +134,33 @@ def load_model(path, which: str = "best") -> tuple[SketchRNN, dict]:
     """Load a trained model for sampling: ``(model, data)`` where ``data`` holds the
     ``scale_factor`` and the dataset names. ``path``: see :func:`find_checkpoint`."""
     checkpoint = find_checkpoint(path, which)
-    model = build_model(HParams.load(checkpoint / HPARAMS))
-    model.load_weights(checkpoint / WEIGHTS)
+    model = SketchRNN(HParams.load(checkpoint / HPARAMS))
+    model({"decoder_input": np.zeros((1, 1, 5), "float32")})
+    model.load_weights(checkpoint / WEIGHTS, skip_mismatch=False)
     return model, json.loads((checkpoint / DATA).read_text())
+
+
+def export_model(path, destination, which: str = "best") -> Path:
+    """Copy a trained model's weights (without optimiser state), hyper-parameters and data
+    description to ``destination``, a folder :func:`load_model` reads (as the shipped models
+    in ``data/pretrained`` are made)."""
+    model, data = load_model(path, which)
+    destination = Path(destination)
+    destination.mkdir(parents=True, exist_ok=True)
+    model.save_weights(destination / WEIGHTS)
+    model.hps.save(destination / HPARAMS)
+    _write_json(destination / DATA, data)
+    return destination
 
 
 def restore_checkpoint(model: SketchRNN, checkpoint) -> dict:
     """Load weights and optimiser state into a model from :func:`build_model`; returns the
     checkpoint's ``state``."""
     checkpoint = Path(checkpoint)
-    model.load_weights(checkpoint / WEIGHTS)
-    with np.load(checkpoint / OPTIMIZER) as saved:
-        values = [saved[key] for key in sorted(saved.files) if key != "seed"]
-        model.dropout_seed.state.assign(saved["seed"])
-    variables = model.optimizer.variables
-    if len(values) != len(variables):
-        raise ValueError(f"{checkpoint} holds {len(values)} optimiser variables, the model "
-                         f"needs {len(variables)}")
-    for variable, value in zip(variables, values):
-        variable.assign(value)
-    return json.loads((checkpoint / STATE).read_text())
+    model.load_weights(checkpoint / WEIGHTS)  # restores the optimiser's variables too
+    state = json.loads((checkpoint / STATE).read_text())
+    model.dropout_seed.state.assign(np.asarray(state.pop("dropout_seed"), dtype="uint32"))
+    return state
 
 
 # ----------------------------------------------------------------------------- training loop
