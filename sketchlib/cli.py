@@ -20,7 +20,8 @@ TRAIN_DEFAULTS = HParams(conditional=False)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sketchlib", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="sketchlib", description="Train Sketch-RNN models and draw with them.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser(

@@ -134,22 +134,35 @@ def load_model(path, which: str = "best") -> tuple[SketchRNN, dict]:
     """Load a trained model for sampling: ``(model, data)`` where ``data`` holds the
     ``scale_factor`` and the dataset names. ``path``: see :func:`find_checkpoint`."""
     checkpoint = find_checkpoint(path, which)
-    model = SketchRNN(HParams.load(checkpoint / HPARAMS))
+    hps = HParams.load(checkpoint / HPARAMS)
+    model = SketchRNN(hps)
     model({"decoder_input": np.zeros((1, 1, 5), "float32")})
-    model.load_weights(checkpoint / WEIGHTS, skip_mismatch=False)
+    model.load_weights(checkpoint / WEIGHTS)
+    model.compile(optimizer=make_optimizer(hps))  # for evaluate(); the optimiser is unused
     return model, json.loads((checkpoint / DATA).read_text())
 
 
+def evaluate(model: SketchRNN, sketches, batch_size: int = 100) -> dict:
+    """The evaluation losses (pen loss masked like the offset loss) of normalised stroke-3
+    ``sketches``, in order, in batches of ``batch_size`` (a remainder smaller than a batch is
+    left out, as the reference does): ``{"loss", "offset_loss", "pen_loss"}``."""
+    batches = SketchBatches(sketches, min(batch_size, len(sketches)), model.hps.max_seq_len,
+                            shuffle=False)
+    return model.evaluate(batches, verbose=0, return_dict=True)
+
+
 def export_model(path, destination, which: str = "best") -> Path:
-    """Copy a trained model's weights (without optimiser state), hyper-parameters and data
-    description to ``destination``, a folder :func:`load_model` reads (as the shipped models
-    in ``data/pretrained`` are made)."""
+    """Copy a trained model's weights (without optimiser state), hyper-parameters, data
+    description and, from a log root, its ``log.csv`` to ``destination``, a folder
+    :func:`load_model` reads (as the shipped models in ``data/pretrained`` are made)."""
     model, data = load_model(path, which)
     destination = Path(destination)
     destination.mkdir(parents=True, exist_ok=True)
     model.save_weights(destination / WEIGHTS)
     model.hps.save(destination / HPARAMS)
     _write_json(destination / DATA, data)
+    if (Path(path) / LOG).exists():
+        shutil.copyfile(Path(path) / LOG, destination / LOG)
     return destination
 
 
@@ -171,7 +184,10 @@ class StepBatches(keras.utils.PyDataset):
     interval): item ``i`` of interval ``e`` is training step ``s = e * steps + i``, batch
     ``s mod len(batches)`` of epoch ``s div len(batches)`` of ``batches``. Each step's batch
     depends only on ``s``, so a run resumed from a checkpoint sees the very batches it would
-    have seen."""
+    have seen.
+
+    ``interval`` is set from Keras's epoch number (:meth:`follow_epochs`), not counted with
+    ``on_epoch_end``: ``fit`` calls ``on_epoch_end`` once more, before its first epoch."""
 
     def __init__(self, batches: SketchBatches, steps: int, interval: int = 0):
         super().__init__()
@@ -185,8 +201,11 @@ class StepBatches(keras.utils.PyDataset):
         epoch, batch = divmod(step, len(self.batches))
         return as_inputs(self.batches.batch(batch, epoch))
 
-    def on_epoch_end(self):
-        self.interval += 1
+    def follow_epochs(self) -> keras.callbacks.Callback:
+        """A callback for ``fit`` that sets ``interval`` to each epoch's number as it
+        begins."""
+        return keras.callbacks.LambdaCallback(
+            on_epoch_begin=lambda epoch, logs=None: setattr(self, "interval", int(epoch)))
 
 
 class Checkpointer(keras.callbacks.Callback):
@@ -291,10 +310,10 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
                                   hps.max_seq_len, shuffle=False)
     first = state["step"] // hps.save_every
     checkpointer = Checkpointer(log_root, data, state)
-    model.fit(StepBatches(train_batches, hps.save_every, first),
-              validation_data=valid_batches, initial_epoch=first,
+    stream = StepBatches(train_batches, hps.save_every, first)
+    model.fit(stream, validation_data=valid_batches, initial_epoch=first,
               epochs=math.ceil(hps.num_steps / hps.save_every), shuffle=False,
-              callbacks=[checkpointer], verbose=verbose)
+              callbacks=[stream.follow_epochs(), checkpointer], verbose=verbose)
     if checkpointer.failed_step is not None:
         last = find_checkpoint(log_root, "latest") if (log_root / "latest.json").exists() \
             else None
