@@ -34,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", action="store_true",
                        help="continue the run in --log-root from its latest checkpoint")
     train.add_argument("--hparams", default="",
-                       help="comma-separated overrides, e.g. dec_rnn_size=256,num_steps=20000")
+                       help="comma-separated overrides, e.g. dec_rnn_size=256,num_steps=20000 "
+                            "(with --resume: of the run's saved hyper-parameters)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--group-by-length", action="store_true",
                        help="batch sketches of similar length (about 2x faster on CPU)")
@@ -60,10 +61,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _train(args) -> None:
     from .datasets import load_dataset
-    from .training import train
+    from .training import HPARAMS, train
 
     names = [name for item in args.data for name in item.split(",") if name]
-    hps = TRAIN_DEFAULTS.replace(data_set=",".join(names)).parse(args.hparams)
+    saved = args.log_root / HPARAMS
+    base = HParams.load(saved) if args.resume and saved.exists() else TRAIN_DEFAULTS
+    hps = base.replace(data_set=",".join(names)).parse(args.hparams)
     dataset = load_dataset(names, max_seq_len=hps.max_seq_len)
     verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
     print(f"training on {', '.join(names)}: {len(dataset.train)} sketches, scale factor "

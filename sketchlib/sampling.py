@@ -130,8 +130,9 @@ def _python_loop(model, noise, temperature, greedy: bool) -> np.ndarray:
 
 def sample_stroke5(model, n: int = 1, temperature: float = 0.5, greedy: bool = False,
                    seed=None, max_len: int | None = None, fast: bool = True) -> np.ndarray:
-    """``n`` sketches as stroke-5 ``(n, max_len, 5)``, every row after a sketch's first end
-    state left as the model drew it (fast path) or zero (portable path)."""
+    """``n`` sketches as stroke-5 ``(n, max_len, 5)``. Rows after a sketch's first end state
+    are whatever the loop left there: the model's further draws, or zeros once the portable
+    loop has stopped; :func:`sample` cuts them off."""
     if not greedy and not temperature > 0:
         raise ValueError(f"temperature must be > 0 (or use greedy=True), got {temperature}")
     max_len = int(max_len or model.hps.max_seq_len)

@@ -68,8 +68,10 @@ STATE = "state.json"
 HPARAMS = "hparams.json"
 DATA = "data.json"
 LOG = "log.csv"
-#: Hyper-parameters that may change when a run is resumed.
-RESUMABLE_CHANGES = ("num_steps",)
+#: Hyper-parameters that may change when a run is resumed (the rest define the model and the
+#: order of its batches).
+RESUMABLE_CHANGES = ("num_steps", "learning_rate", "min_learning_rate", "decay_rate",
+                     "grad_clip")
 
 
 def _write_json(path: Path, value) -> None:
@@ -281,9 +283,12 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
           seed: int = 0, group_by_length: bool = False, verbose="auto",
           jit_compile=False) -> SketchRNN:
     """Train (or resume, with ``resume=True``) a model on ``dataset`` for ``hps.num_steps``
-    steps, checkpointing every ``hps.save_every`` steps into ``log_root`` (see the layout
-    above). Returns the trained model; raises ``FloatingPointError`` if the loss becomes NaN."""
+    steps (rounded up to a multiple of ``hps.save_every``), checkpointing every
+    ``hps.save_every`` steps into ``log_root`` (see the layout above). Returns the trained model; raises ``FloatingPointError`` if the loss becomes NaN."""
     log_root = Path(log_root)
+    if not len(dataset.valid):
+        raise ValueError("training needs a validation split to choose the best checkpoint; "
+                         f"{', '.join(dataset.names)} has none")
     data = {"names": list(dataset.names), "scale_factor": float(dataset.scale_factor),
             "max_seq_len": int(dataset.max_seq_len), "seed": int(seed),
             "group_by_length": bool(group_by_length)}
@@ -315,10 +320,12 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
               epochs=math.ceil(hps.num_steps / hps.save_every), shuffle=False,
               callbacks=[stream.follow_epochs(), checkpointer], verbose=verbose)
     if checkpointer.failed_step is not None:
-        last = find_checkpoint(log_root, "latest") if (log_root / "latest.json").exists() \
-            else None
-        raise FloatingPointError(
-            f"the loss became NaN or infinite at step {checkpointer.failed_step}; training "
-            f"stopped. The last good checkpoint is {last}. Lower learning_rate or grad_clip, "
-            "and resume.")
+        if (log_root / "latest.json").exists():
+            advice = (f"The last good checkpoint, {find_checkpoint(log_root, 'latest')}, is "
+                      "kept: lower learning_rate or grad_clip and resume from it.")
+        else:
+            advice = ("No checkpoint was written yet: lower learning_rate or grad_clip and "
+                      "start again.")
+        raise FloatingPointError(f"the loss became NaN or infinite at step "
+                                 f"{checkpointer.failed_step}; training stopped. {advice}")
     return model

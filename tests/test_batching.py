@@ -13,6 +13,7 @@ from sketchlib.batching import (
     START_TOKEN,
     Batch,
     SketchBatches,
+    as_inputs,
     augment,
     drop_points,
     make_batch,
@@ -359,3 +360,42 @@ def test_sketch_batches_too_long_sketch_raises(synthetic_data):
     batches = SketchBatches(synthetic_data.train, batch_size=200, max_len=5)
     with pytest.raises(ValueError, match="max_len=5"):
         batches[0]
+
+
+def test_sketch_batches_in_order_without_shuffle(synthetic_data):
+    """shuffle=False: batch i is sketches iB to (i+1)B - 1, the same in every epoch (and
+    with augment=False exactly make_batch of them); augmentation still applies if asked."""
+    sketches = synthetic_data.valid
+    batches = SketchBatches(sketches, batch_size=6, max_len=120, shuffle=False)
+    assert len(batches) == 3  # 20 sketches: the last 2 are left out
+    for index in range(3):
+        expected = make_batch(sketches[index * 6:(index + 1) * 6], 120)
+        for epoch in (None, 0, 5):
+            batch = batches.batch(index, epoch)
+            for field in Batch._fields:
+                np.testing.assert_array_equal(getattr(batch, field), getattr(expected, field))
+    batches.on_epoch_end()
+    assert_same_item(batches[1], as_inputs(make_batch(sketches[6:12], 120)))
+    augmented = SketchBatches(sketches, batch_size=6, max_len=120, shuffle=False, augment=True)
+    lengths = augmented.batch(0).lengths
+    assert (lengths <= [len(s) for s in sketches[:6]]).all()
+    assert not np.array_equal(augmented.batch(0).target, batches.batch(0).target)
+
+
+def test_sketch_batches_batch_of_any_epoch(synthetic_data):
+    """batch(index, epoch) gives batch ``index`` of ``epoch`` without moving the epoch
+    counter; ``batch(index)`` is the current epoch's; indices outside len() are errors."""
+    batches = SketchBatches(synthetic_data.train, batch_size=16, max_len=120, seed=2,
+                            augment=True)
+    later = SketchBatches(synthetic_data.train, batch_size=16, max_len=120, seed=2,
+                          augment=True)
+    for _ in range(3):
+        later.on_epoch_end()
+    for index in (0, len(batches) - 1):
+        np.testing.assert_array_equal(batches.batch(index, 3).target, later.batch(index).target)
+        np.testing.assert_array_equal(later.batch(index, 0).target, batches.batch(index).target)
+    assert batches.epoch == 0 and later.epoch == 3
+    assert not np.array_equal(batches.batch(0, 1).target, batches.batch(0, 2).target)
+    for index in (-1, len(batches)):
+        with pytest.raises(IndexError, match=f"batch {index} of {len(batches)}"):
+            batches.batch(index)

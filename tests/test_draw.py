@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from matplotlib.lines import Line2D
 
-from sketchlib.draw import animate, animation_html, plot_grid, plot_sketch, to_svg
+from sketchlib.draw import animate, animation_html, grid_svg, plot_grid, plot_sketch, to_svg
 from sketchlib.strokes import stroke3_to_polylines
 from sketchlib.synthetic import synthetic_sketch
 
@@ -127,3 +127,38 @@ def test_animation_html(square):
     assert "<script" in html.data
     # One embedded image per point of the sketch, plus the poster frame.
     assert len(re.findall(r"frames\[\d+\] = ", html.data)) == len(square) + 2
+
+
+def svg_points(path_element):
+    return np.array([[float(v) for v in pair.split(",")]
+                     for pair in re.findall(r"[-\d.]+,[-\d.]+", path_element.get("d"))])
+
+
+def test_grid_svg_places_each_sketch_in_its_cell(face, square, tmp_path):
+    """grid_svg: ncols x nrows squares of ``size``; each sketch's paths (one per stroke) lie
+    inside its own cell's margin, in reading order; the file holds the returned document."""
+    sketches = [face, square, square, face, square]
+    path = tmp_path / "grid.svg"
+    text = grid_svg(sketches, path, ncols=2, size=100, margin=5)
+    root = ET.fromstring(text)
+    assert (root.get("width"), root.get("height")) == ("200", "300")
+    assert re.sub(r"^<\?xml[^>]*\?>\s*", "", path.read_text(encoding="utf-8")) == text
+    paths = root.findall(f".//{SVG}path")
+    strokes = [int(s[:, 2].sum()) for s in sketches]
+    assert len(paths) == sum(strokes) == 11
+    start = 0
+    for i, count in enumerate(strokes):
+        column, row = i % 2, i // 2
+        points = np.vstack([svg_points(p) for p in paths[start:start + count]])
+        start += count
+        low = np.array([column * 100 + 5, row * 100 + 5])
+        assert (points >= low - 1e-6).all() and (points <= low + 90 + 1e-6).all()
+        assert np.ptp(points, axis=0).max() == pytest.approx(90, abs=0.02)
+
+
+def test_grid_svg_fewer_sketches_than_columns(square):
+    """With fewer sketches than columns the grid is one row, as wide as the sketches; one
+    sketch in a grid is the same document as to_svg."""
+    root = ET.fromstring(grid_svg([square, square], ncols=4, size=50))
+    assert (root.get("width"), root.get("height")) == ("100", "50")
+    assert grid_svg([square], ncols=3) == to_svg(square)

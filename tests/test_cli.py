@@ -1,0 +1,174 @@
+"""The command line (sketchlib.cli.main): train, resume and sample end to end on a synthetic
+.npz, and the one-line errors (status 2) that leave an existing run untouched."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import struct
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+from sketchlib.cli import main
+from sketchlib.hparams import HParams
+from sketchlib.pretrained import load
+from sketchlib.sampling import sample
+from sketchlib.strokes import stroke3_to_polylines
+from sketchlib.synthetic import synthetic_splits
+
+SVG = "{http://www.w3.org/2000/svg}"
+HPARAMS = "dec_rnn_size=16,num_mixture=3,batch_size=10,max_seq_len=60,save_every=2"
+
+
+@pytest.fixture(scope="module")
+def npz(tmp_path_factory):
+    """Raw synthetic splits (int16 stroke-3, 40/20/10 sketches) as a sketch-rnn .npz file."""
+    splits = synthetic_splits(40, 20, 10, seed=1)
+    path = tmp_path_factory.mktemp("data") / "shapes.npz"
+    arrays = {}
+    for split, sketches in splits.items():
+        arrays[split] = np.empty(len(sketches), dtype=object)
+        arrays[split][:] = sketches
+    np.savez(path, **arrays)
+    return path
+
+
+@pytest.fixture(scope="module")
+def run(npz, tmp_path_factory):
+    """A log root trained for 4 steps by ``sketchlib train`` (read-only)."""
+    log_root = tmp_path_factory.mktemp("cli") / "run"
+    assert main(["train", "--data", str(npz), "--log-root", str(log_root),
+                 "--hparams", HPARAMS + ",num_steps=4", "--verbose", "0"]) == 0
+    return log_root
+
+
+def log_steps(log_root):
+    with (log_root / "log.csv").open(newline="") as file:
+        return [int(row["step"]) for row in csv.DictReader(file)]
+
+
+def snapshot(folder):
+    """Every file under ``folder``: relative path -> (bytes, mtime)."""
+    return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def one_line_error(capsys, command):
+    """The single stderr line of a failed command, without its prefix."""
+    err = capsys.readouterr().err
+    assert err.endswith("\n") and err.count("\n") == 1, err
+    prefix = f"sketchlib {command}: error: "
+    assert err.startswith(prefix), err
+    return err[len(prefix):]
+
+
+def test_train_then_resume(npz, tmp_path, capsys):
+    """train writes a run (a log row per interval); --resume with num_steps raised carries
+    it on from its latest checkpoint."""
+    log_root = tmp_path / "run"
+    arguments = ["train", "--data", str(npz), "--log-root", str(log_root), "--verbose", "0"]
+    assert main(arguments + ["--hparams", HPARAMS + ",num_steps=4"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"training on .*shapes\.npz: 40 sketches, scale factor \d+\.\d{3}; "
+                     r"one progress-bar epoch = 2 steps", out)
+    assert log_steps(log_root) == [2, 4]
+    hps = HParams.load(log_root / "hparams.json")
+    assert (hps.dec_rnn_size, hps.num_mixture, hps.num_steps, hps.conditional) == (
+        16, 3, 4, False)
+    assert hps.data_set == str(npz)
+    assert json.loads((log_root / "data.json").read_text())["names"] == [str(npz)]
+    assert main(arguments + ["--resume", "--hparams", HPARAMS + ",num_steps=6"]) == 0
+    assert log_steps(log_root) == [2, 4, 6]
+    assert json.loads((log_root / "latest.json").read_text())["step"] == 6
+    assert HParams.load(log_root / "hparams.json").num_steps == 6
+
+
+def test_sample_svg_holds_the_models_sketches(run, tmp_path, capsys):
+    """sample --out x.svg: a grid of the sketches sampling.sample draws for the same model,
+    seed and temperature, one <path> per stroke."""
+    out = tmp_path / "nested" / "x.svg"
+    assert main(["sample", "--model", str(run), "--n", "4", "--seed", "3", "--columns", "2",
+                 "--out", str(out)]) == 0
+    model, _ = load(run)
+    expected = [s for s in sample(model, 4, 0.4, seed=3) if len(s)]
+    assert capsys.readouterr().out.strip() == f"wrote {len(expected)} sketches to {out}"
+    root = ET.fromstring(out.read_text(encoding="utf-8"))
+    columns = min(2, len(expected))
+    assert (root.get("width"), root.get("height")) == (
+        str(200 * columns), str(200 * -(-len(expected) // columns)))
+    strokes = sum(len(stroke3_to_polylines(s)) for s in expected)
+    assert len(root.findall(f".//{SVG}path")) == strokes > 0
+
+
+def test_sample_png(run, tmp_path):
+    """sample --out x.png: a PNG image, 200 pixels per grid cell."""
+    out = tmp_path / "x.png"
+    assert main(["sample", "--model", str(run), "--n", "4", "--checkpoint", "latest",
+                 "--greedy", "--out", str(out)]) == 0
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    model, _ = load(run, which="latest")
+    drawn = sum(1 for s in sample(model, 4, greedy=True) if len(s))
+    assert (width, height) == (200 * min(4, drawn), 200 * -(-drawn // 4))
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--data", "no_such_set"], r"unknown dataset 'no_such_set'"),
+    (["--data", "missing.npz"], r"no such file: missing\.npz"),
+    (["--hparams", "no_such_key=1"], r"unknown hyper-parameter\(s\) no_such_key; known: "),
+    (["--hparams", "dec_rnn_size=abc"], r"dec_rnn_size must be int, got 'abc' \(str\)"),
+    (["--hparams", "dec_rnn_size"], r"'dec_rnn_size' must be written name=value"),
+    ([], r"already holds a model; pass --resume to continue it, or choose another "
+         r"--log-root"),
+    (["--resume", "--hparams", HPARAMS + ",num_steps=8,dec_rnn_size=32"],
+     r"holds a model with other hyper-parameters \(dec_rnn_size: 16 -> 32\)$"),
+])
+def test_train_errors_are_one_line_and_touch_nothing(run, npz, capsys, extra, message):
+    """Errors a user can fix exit with status 2 and one line on stderr; the run already in
+    the log root is left exactly as it was."""
+    before = snapshot(run)
+    arguments = ["train", "--data", str(npz), "--log-root", str(run), "--verbose", "0",
+                 "--hparams", HPARAMS + ",num_steps=4"]
+    # Later options win: the case's --data or --hparams replaces the default one.
+    assert main(arguments + extra) == 2
+    assert re.search(message, one_line_error(capsys, "train"))
+    assert snapshot(run) == before
+
+
+def test_resume_without_a_run_is_an_error(npz, tmp_path, capsys):
+    """--resume into an empty log root: status 2, and nothing is created."""
+    log_root = tmp_path / "nothing"
+    assert main(["train", "--data", str(npz), "--log-root", str(log_root), "--resume",
+                 "--verbose", "0"]) == 2
+    assert "nothing to resume" in one_line_error(capsys, "train")
+    assert not log_root.exists()
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--out", "x.gif"], r"--out must end in \.svg or \.png, got 'x\.gif'"),
+    (["--out", "x.svg", "--n", "0"], r"--n must be at least 1, got 0"),
+    (["--out", "x.svg", "--model", "no_such_model"],
+     r"no_such_model is neither a folder nor a pretrained model"),
+    (["--out", "x.svg", "--temperature", "0"], r"temperature must be > 0"),
+])
+def test_sample_errors_are_one_line_and_write_nothing(run, tmp_path, monkeypatch, capsys,
+                                                      extra, message):
+    """sample's errors: status 2, one line, no output file."""
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main(["sample", "--model", str(run)] + extra) == 2
+    assert re.search(message, one_line_error(capsys, "sample"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_usage_errors_exit_2():
+    """Missing or unknown arguments are argparse's usage errors (status 2)."""
+    for arguments in ([], ["train", "--log-root", "x"], ["sample", "--model", "m"],
+                      ["draw"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(arguments)
+        assert exit_info.value.code == 2
