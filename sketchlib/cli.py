@@ -1,7 +1,7 @@
 """The command line: ``sketchlib train`` and ``sketchlib sample``.
 
     sketchlib train --data aaron_sheep --log-root runs/sheep [--resume] [--hparams k=v,...]
-    sketchlib sample --model runs/sheep --n 16 --temperature 0.4 --out sheep.svg
+    sketchlib sample --model runs/sheep --n 16 --temperature 0.8 --out sheep.svg
 
 Errors a user can fix (a missing dataset, a bad hyper-parameter, a log root that holds another
 model) print one line and exit with status 2; nothing already written is touched.
@@ -48,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="a log root, a checkpoint folder, or a pretrained model name "
                              "(e.g. sheep_decoder)")
     sample.add_argument("--n", type=int, default=16, help="number of sketches")
-    sample.add_argument("--temperature", type=float, default=0.4)
+    sample.add_argument("--temperature", type=float, default=0.8,
+                        help="sampling temperature (pen and mixture logits / tau, sigmas * tau)")
     sample.add_argument("--greedy", action="store_true", help="most likely choice every step")
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--checkpoint", choices=("best", "latest"), default="best",

@@ -93,7 +93,7 @@ def test_sample_svg_holds_the_models_sketches(run, tmp_path, capsys):
     assert main(["sample", "--model", str(run), "--n", "4", "--seed", "3", "--columns", "2",
                  "--out", str(out)]) == 0
     model, _ = load(run)
-    expected = [s for s in sample(model, 4, 0.4, seed=3) if len(s)]
+    expected = [s for s in sample(model, 4, 0.8, seed=3) if len(s)]
     assert capsys.readouterr().out.strip() == f"wrote {len(expected)} sketches to {out}"
     root = ET.fromstring(out.read_text(encoding="utf-8"))
     columns = min(2, len(expected))
