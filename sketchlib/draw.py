@@ -27,12 +27,17 @@ def plot_sketch(sketch, ax=None, color_by_order: bool = False, color: str = "bla
     """Draw one sketch on ``ax`` (a new figure when ``None``); returns the axes.
 
     ``color_by_order`` colours the strokes from dark purple (first) to yellow (last);
-    ``show_points`` marks every point of the stroke-3 rows.
+    ``show_points`` marks every point of the stroke-3 rows. A sketch of 0 rows (a model's
+    drawing that ended at once) is shown as the word "(empty)".
     """
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=(3, 3))
+    if len(sketch) == 0:
+        ax.text(0.5, 0.5, "(empty)", ha="center", va="center", fontsize=8, color="gray")
+        ax.set_axis_off()
+        return ax
     lines = stroke3_to_polylines(sketch)
     for line, stroke_color in zip(lines, _stroke_colors(len(lines), color_by_order, color)):
         ax.plot(line[:, 0], line[:, 1], color=stroke_color, linewidth=linewidth,
@@ -48,9 +53,10 @@ def plot_sketch(sketch, ax=None, color_by_order: bool = False, color: str = "bla
     return ax
 
 
-def plot_grid(sketches, ncols: int = 5, titles=None, size: float = 2.0, **kwargs):
-    """Draw sketches in a grid of ``ncols`` columns; returns the figure. ``kwargs`` go to
-    :func:`plot_sketch` (e.g. ``color_by_order=True``)."""
+def plot_grid(sketches, ncols: int = 5, titles=None, size: float = 2.0, title=None,
+              **kwargs):
+    """Draw sketches in a grid of ``ncols`` columns, under an optional figure ``title``;
+    returns the figure. ``kwargs`` go to :func:`plot_sketch` (e.g. ``color_by_order=True``)."""
     import matplotlib.pyplot as plt
 
     count = len(sketches)
@@ -65,6 +71,8 @@ def plot_grid(sketches, ncols: int = 5, titles=None, size: float = 2.0, **kwargs
                         **kwargs)
         else:
             ax.set_axis_off()
+    if title:
+        fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return fig
 

@@ -30,6 +30,28 @@ def _call(function, *args):
         return None, f"the function raised {type(error).__name__}: {error}"
 
 
+def _as_array(value) -> np.ndarray:
+    """A student's result (NumPy array, number or backend tensor) as a float64 array."""
+    from keras import ops
+
+    try:
+        return np.asarray(ops.convert_to_numpy(value), dtype=np.float64)
+    except Exception:  # not a tensor: let NumPy try
+        return np.asarray(value, dtype=np.float64)
+
+
+def _call_array(function, *args):
+    """Run the student's function and read its result as a float64 array: ``(array, None)`` or
+    ``(None, message)``."""
+    result, problem = _call(function, *args)
+    if problem:
+        return None, problem
+    try:
+        return _as_array(result), None
+    except (TypeError, ValueError):
+        return None, f"the function should return an array of numbers, got {type(result).__name__}."
+
+
 def _test_sketches() -> list[np.ndarray]:
     """A few stroke-3 sketches with the awkward cases: one row, a dot, many strokes."""
     from .synthetic import synthetic_sketch
@@ -158,7 +180,7 @@ def check_decoder_input(function) -> bool:
         target = batch.target.copy()
         expected = batch.decoder_input
         shape = f"a target of shape {target.shape}"
-        result, problem = _call(function, target)
+        result, problem = _call_array(function, target)
         if problem:
             return _report(False, problem, "start from np.zeros_like(target): put S0 in row 0 of "
                            "every sketch, then the target's rows 0 .. N-2 in rows 1 .. N-1.")
@@ -166,10 +188,6 @@ def check_decoder_input(function) -> bool:
             return _report(False, "the function changed the target it was given.",
                            "build a new array (np.zeros_like or np.concatenate) instead of "
                            "writing into the target.")
-        try:
-            result = np.asarray(result, dtype=np.float32)
-        except (TypeError, ValueError):
-            return _report(False, f"the function should return an array, got {type(result)}.")
         if result.shape != expected.shape:
             hint = "the input has as many steps as the target, one sketch per row of the batch."
             if result.ndim == 3 and result.shape[1] == expected.shape[1] + 1:
@@ -264,15 +282,11 @@ def check_greedy_sketch(function, model=None) -> bool:
         rows = sample_stroke5(model, 1, greedy=True, max_len=max_len, fast=False)[0]
         ends = np.flatnonzero(rows[:, 4] == 1)
         expected = rows[:ends[0] + 1] if len(ends) else rows
-        result, problem = _call(function, model, max_len)
+        result, problem = _call_array(function, model, max_len)
         if problem:
             return _report(False, f"with max_len={max_len}: {problem}",
                            "start from x = S0 and state = model.initial_state(1); call "
                            "model.step(x, state) max_len times at most.")
-        try:
-            result = np.asarray(result, dtype=np.float32)
-        except (TypeError, ValueError):
-            return _report(False, f"the function should return an array, got {type(result)}.")
         if result.ndim == 3 and result.shape[0] == 1:
             result = result[0]
         if result.ndim != 2 or result.shape[1] != 5:
@@ -343,16 +357,6 @@ def check_param_count(function) -> bool:
 
 # ----------------------------------------------------------------------------- chapter 2:
 # the mixture density output (the bivariate normal, the masked offset loss, one sampled step)
-
-
-def _as_array(value) -> np.ndarray:
-    """A student's result (NumPy array, number or backend tensor) as a float64 array."""
-    from keras import ops
-
-    try:
-        return np.asarray(ops.convert_to_numpy(value), dtype=np.float64)
-    except Exception:  # not a tensor: let NumPy try
-        return np.asarray(value, dtype=np.float64)
 
 
 def _as_log_sigma(x, y, mu_x, mu_y, log_sigma_x, log_sigma_y, rho):
@@ -429,15 +433,10 @@ def check_log_density(function) -> bool:
         expected = np.asarray(ops.convert_to_numpy(mdn.bivariate_normal_log_density(
             case["x"], case["y"], case["mu_x"], case["mu_y"], np.log(case["sigma_x"]),
             np.log(case["sigma_y"]), case["rho"])), dtype=np.float64)
-        result, problem = _call(function, *[a.copy() for a in args])
+        result, problem = _call_array(function, *[a.copy() for a in args])
         if problem:
             return _report(False, problem, "start from zx = (x - mu_x) / sigma_x and "
                            "zy = (y - mu_y) / sigma_y, then follow the formula in log form.")
-        try:
-            result = _as_array(result)
-        except (TypeError, ValueError):
-            return _report(False, f"the function should return an array of numbers, got "
-                           f"{type(result).__name__}.")
         if result.shape != expected.shape:
             return _report(False, f"for {n} points the result should have shape "
                            f"{expected.shape}, not {result.shape}.",
@@ -598,15 +597,11 @@ def check_sample_step(function) -> bool:
     for temperature in (1.0, 0.5, 0.1, 1.7):
         expected = np.asarray(ops.convert_to_numpy(sampling.sample_offset_and_pen(
             output, noise, np.float32(temperature), m)), np.float64)
-        result, problem = _call(function, output.copy(), noise.copy(), temperature, m)
+        result, problem = _call_array(function, output.copy(), noise.copy(), temperature, m)
         if problem:
             return _report(False, problem, "get the parameters with mdn.split_output; pick "
                            "the pen state with noise[:, 0] and the component with noise[:, 1] "
                            "(inverse CDF); build the offset from noise[:, 2:].")
-        try:
-            result = _as_array(result)
-        except (TypeError, ValueError):
-            return _report(False, "the function should return a (B, 5) array.")
         if result.shape != expected.shape:
             return _report(False, f"the result should have shape {expected.shape}, not "
                            f"{result.shape}.", "one stroke-5 row (dx, dy, p1, p2, p3) per "

@@ -81,10 +81,16 @@ def _write_json(path: Path, value) -> None:
     os.replace(temporary, path)
 
 
-def build_model(hps: HParams, jit_compile=False) -> SketchRNN:
-    """A compiled :class:`SketchRNN` with its weights and optimiser state created."""
+def _built(hps: HParams) -> SketchRNN:
+    """A :class:`SketchRNN` with its weights created (by one call on a one-step input)."""
     model = SketchRNN(hps)
     model({"decoder_input": np.zeros((1, 1, 5), "float32")})
+    return model
+
+
+def build_model(hps: HParams, jit_compile=False) -> SketchRNN:
+    """A compiled :class:`SketchRNN` with its weights and optimiser state created."""
+    model = _built(hps)
     model.compile(optimizer=make_optimizer(hps), jit_compile=jit_compile)
     model.optimizer.build(model.trainable_variables)
     return model
@@ -137,8 +143,7 @@ def load_model(path, which: str = "best") -> tuple[SketchRNN, dict]:
     ``scale_factor`` and the dataset names. ``path``: see :func:`find_checkpoint`."""
     checkpoint = find_checkpoint(path, which)
     hps = HParams.load(checkpoint / HPARAMS)
-    model = SketchRNN(hps)
-    model({"decoder_input": np.zeros((1, 1, 5), "float32")})
+    model = _built(hps)  # no optimiser state: export_model saves the weights alone
     model.load_weights(checkpoint / WEIGHTS)
     model.compile(optimizer=make_optimizer(hps))  # for evaluate(); the optimiser is unused
     return model, json.loads((checkpoint / DATA).read_text())
@@ -256,6 +261,14 @@ class Checkpointer(keras.callbacks.Callback):
             if new:
                 writer.writeheader()
             writer.writerow(row)
+
+
+def read_log(path) -> dict[str, np.ndarray]:
+    """A run's ``log.csv`` as a dict of columns: ``step``, ``seconds``, ``learning_rate``,
+    ``loss``, ``offset_loss``, ``pen_loss`` and their ``val_`` versions, each ``(rows,)``."""
+    with open(path, newline="") as file:
+        rows = list(csv.DictReader(file))
+    return {name: np.array([float(row[name]) for row in rows]) for name in Checkpointer.FIELDS}
 
 
 def _check_log_root(log_root: Path, hps: HParams, data: dict, resume: bool) -> None:

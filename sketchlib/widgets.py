@@ -57,8 +57,7 @@ def temper(params: mdn.MixtureParams, temperature: float) -> mdn.MixtureParams:
         raise ValueError(f"temperature must be > 0, got {temperature}")
 
     def log_softmax(logits):
-        shifted = logits - logits.max(axis=-1, keepdims=True)
-        return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        return np.asarray(ops.convert_to_numpy(ops.log_softmax(logits)), dtype=np.float64)
 
     return p._replace(pen_logits=log_softmax(p.pen_logits / tau),
                       log_pi=log_softmax(p.log_pi / tau),

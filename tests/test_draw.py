@@ -72,6 +72,15 @@ def test_plot_grid_7_sketches_3_columns(face, square):
     assert not fig.axes[8].axison
 
 
+def test_empty_sketch_is_shown_as_a_word_and_grid_takes_a_title(square):
+    """A sketch of 0 rows (a drawing that ended at once) is a cell saying "(empty)"; the grid's
+    title is the figure's."""
+    fig = plot_grid([square, np.zeros((0, 3), np.float32)], ncols=2, title="two")
+    assert fig.get_suptitle() == "two"
+    assert len(fig.axes[0].lines) == 1 and not fig.axes[1].lines
+    assert [t.get_text() for t in fig.axes[1].texts] == ["(empty)"]
+
+
 def test_plot_grid_fewer_sketches_than_columns(square):
     fig = plot_grid([square, square], ncols=5)
     assert len(fig.axes) == 2

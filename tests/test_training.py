@@ -24,6 +24,7 @@ from sketchlib.training import (
     find_checkpoint,
     load_model,
     make_optimizer,
+    read_log as read_columns,
     restore_checkpoint,
     save_checkpoint,
     train,
@@ -274,6 +275,10 @@ def test_checkpointer_logs_every_interval_and_tracks_the_best(tmp_path):
     assert (latest["checkpoint"], latest["step"], latest["best_val_loss"]) == (
         "ckpt-00000006", 6, 1.0)
     assert sorted(p.name for p in tmp_path.glob("ckpt-*")) == ["ckpt-00000004", "ckpt-00000006"]
+    columns = read_columns(tmp_path / "log.csv")
+    assert list(columns) == list(FIELDS)
+    np.testing.assert_array_equal(columns["step"], [2, 4, 6])
+    np.testing.assert_array_equal(columns["val_loss"], [3.0, 1.0, 2.0])
 
 
 def test_checkpointer_stops_on_a_non_finite_loss_without_saving(tmp_path):
