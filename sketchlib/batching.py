@@ -96,8 +96,9 @@ class SketchBatches(_PyDataset):
     epoch ``e`` depends only on ``(seed, e, i)``, so runs are reproducible.
 
     ``augment=True`` applies :func:`augment` (training only). ``group_by_length=True`` draws
-    each batch from sketches of similar length and pads it only to its longest sketch, rounded
-    up to a multiple of ``pad_multiple`` (fewer shapes to compile), instead of to ``max_len``.
+    each batch from sketches of similar length and pads it only to the first multiple of
+    ``pad_multiple`` above its longest sketch (fewer shapes to compile; every sketch keeps at
+    least one end row to learn to stop from), at most ``max_len``, instead of to ``max_len``.
     Each epoch then cuts the sketches, sorted by length (ties broken at random), into
     ``len()`` runs of ``batch_size`` from a random start, and serves the runs in random order:
     every sketch but fewer than ``batch_size`` of them is used once per epoch.
@@ -145,8 +146,9 @@ class SketchBatches(_PyDataset):
             sketches = [augment(s, rng, self.scale, self.drop) for s in sketches]
         length = self.max_len
         if self.group_by_length:
+            # The next multiple *above* the longest, so that every sketch keeps an end row.
             longest = max(len(s) for s in sketches)
-            length = min(self.max_len, -(-longest // self.pad_multiple) * self.pad_multiple)
+            length = min(self.max_len, (longest // self.pad_multiple + 1) * self.pad_multiple)
         return make_batch(sketches, length)
 
     def length_groups(self, epoch: int | None = None) -> np.ndarray:

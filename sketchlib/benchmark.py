@@ -85,7 +85,7 @@ def main(argv=None) -> None:
                   f"{result['sketches_per_second']:.0f} |", flush=True)
         print(f"| LSTM {units} | speed-up of grouping | | {rates[True] / rates[False]:.2f}x |")
 
-    model, _ = load(args.model)
+    model = load(args.model)
     print(f"\nSampling with {args.model} (up to 250 steps, best of 3):\n")
     print("| sketches | compiled (ms) | portable loop (ms) |\n| ---: | ---: | ---: |")
     for n in (1, 100):

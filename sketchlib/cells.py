@@ -27,12 +27,14 @@ def candidate_dropout_masks(batch_steps_shape, units: int, keep_prob: float, see
 
 
 def _orthogonal_per_gate(units: int):
-    """Initializer for ``W_hh`` ``(units, 4 units)``: each gate's block orthogonal on its own."""
-    orthogonal = keras.initializers.Orthogonal()
+    """Initializer for ``W_hh`` ``(units, 4 units)``: four independent orthogonal blocks, one
+    per gate. A new ``Orthogonal()`` for each block: an unseeded Keras 3 initializer fixes its
+    seed when it is created (from the seed :func:`keras.utils.set_random_seed` set), so one
+    instance called four times would repeat the same block."""
 
     def initialize(shape, dtype=None):
-        return ops.concatenate([orthogonal((units, units), dtype=dtype) for _ in range(4)],
-                               axis=1)
+        return ops.concatenate([keras.initializers.Orthogonal()((units, units), dtype=dtype)
+                                for _ in range(4)], axis=1)
     return initialize
 
 

@@ -1,7 +1,7 @@
 """The command line: ``sketchlib train`` and ``sketchlib sample``.
 
     sketchlib train --data aaron_sheep --log-root runs/sheep [--resume] [--hparams k=v,...]
-    sketchlib sample --model runs/sheep --n 16 --temperature 0.8 --out sheep.svg
+    sketchlib sample --model runs/sheep --n 16 --out sheep.svg
 
 Errors a user can fix (a missing dataset, a bad hyper-parameter, a log root that holds another
 model) print one line and exit with status 2; nothing already written is touched.
@@ -13,7 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .hparams import HParams
+from .hparams import HParams, parse_overrides
+from .sampling import DEFAULT_TEMPERATURE
 
 #: Defaults of ``sketchlib train``: the reference's, decoder-only (the VAE comes later).
 TRAIN_DEFAULTS = HParams(conditional=False)
@@ -39,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--group-by-length", action="store_true",
                        help="batch sketches of similar length (about 2x faster on CPU)")
+    train.add_argument("--bfloat16", action="store_true",
+                       help="run the recurrence in mixed bfloat16 (faster on CPUs with "
+                            "AVX512-BF16; slower elsewhere); weights and loss stay float32")
     train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None,
                        help="0 silent, 1 progress bar, 2 one line per checkpoint interval "
                             "(default: 1 in a terminal, else 2)")
@@ -48,8 +52,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="a log root, a checkpoint folder, or a pretrained model name "
                              "(e.g. sheep_decoder)")
     sample.add_argument("--n", type=int, default=16, help="number of sketches")
-    sample.add_argument("--temperature", type=float, default=0.8,
-                        help="sampling temperature (pen and mixture logits / tau, sigmas * tau)")
+    sample.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE,
+                        help="sampling temperature: pen and mixture logits / tau, sigmas * tau "
+                             f"(default {DEFAULT_TEMPERATURE})")
+    sample.add_argument("--pen-temperature", type=float, default=None,
+                        help="a temperature for the pen logits alone (default: --temperature)")
     sample.add_argument("--greedy", action="store_true", help="most likely choice every step")
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--checkpoint", choices=("best", "latest"), default="best",
@@ -62,18 +69,32 @@ def _parser() -> argparse.ArgumentParser:
 
 def _train(args) -> None:
     from .datasets import load_dataset
-    from .training import HPARAMS, train
+    from .training import HPARAMS, find_checkpoint, train
 
     names = [name for item in args.data for name in item.split(",") if name]
     saved = args.log_root / HPARAMS
-    base = HParams.load(saved) if args.resume and saved.exists() else TRAIN_DEFAULTS
-    hps = base.replace(data_set=",".join(names)).parse(args.hparams)
-    dataset = load_dataset(names, max_seq_len=hps.max_seq_len)
+    resumed = args.resume and saved.exists()
+    base = HParams.load(saved) if resumed else TRAIN_DEFAULTS
+    overrides = parse_overrides(args.hparams)
+    hps = base.replace(data_set=",".join(names), **overrides)
+    # max_seq_len follows the data (its longest sketch) unless set here, as a cap.
+    cap = hps.max_seq_len if resumed or "max_seq_len" in overrides else None
+    dataset = load_dataset(names, max_seq_len=cap)
     verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
-    print(f"training on {', '.join(names)}: {len(dataset.train)} sketches, scale factor "
-          f"{dataset.scale_factor:.3f}; one progress-bar epoch = {hps.save_every} steps")
-    train(hps, dataset, args.log_root, resume=args.resume, seed=args.seed,
-          group_by_length=args.group_by_length, verbose=verbose)
+    print(f"training on {', '.join(names)}: {len(dataset.train)} sketches (longest "
+          f"{dataset.max_seq_len} steps), scale factor {dataset.scale_factor:.3f}; one "
+          f"progress-bar epoch = {hps.save_every} steps")
+    try:
+        train(hps, dataset, args.log_root, resume=args.resume, seed=args.seed,
+              group_by_length=args.group_by_length, bfloat16=args.bfloat16, verbose=verbose)
+    except KeyboardInterrupt:
+        try:
+            where = f"the last checkpoint is {find_checkpoint(args.log_root, 'latest')}"
+        except FileNotFoundError:
+            where = "no checkpoint was written yet"
+        raise Interrupted(f"interrupted; {where}: continue with the same command and "
+                          "--resume") from None
+    print(f"draw with: sketchlib sample --model {args.log_root} --out samples.svg")
 
 
 def _sample(args) -> None:
@@ -86,8 +107,10 @@ def _sample(args) -> None:
     suffix = args.out.suffix.lower()
     if suffix not in (".svg", ".png"):
         raise ValueError(f"--out must end in .svg or .png, got {args.out.name!r}")
-    model, _ = load(args.model, which=args.checkpoint)
-    sketches = sample(model, args.n, args.temperature, greedy=args.greedy, seed=args.seed)
+    model = load(args.model, which=args.checkpoint)
+    print(f"sampling from {model.data['checkpoint']}")
+    sketches = sample(model, args.n, args.temperature, greedy=args.greedy, seed=args.seed,
+                      pen_temperature=args.pen_temperature)
     sketches = [s for s in sketches if len(s)]
     if not sketches:
         raise ValueError("every sketch ended at its first step; try a higher --temperature")
@@ -101,11 +124,19 @@ def _sample(args) -> None:
     print(f"wrote {len(sketches)} sketches to {args.out}")
 
 
+class Interrupted(Exception):
+    """Ctrl-C during training, with where the run can go on from."""
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
         {"train": _train, "sample": _sample}[args.command](args)
-    except (ValueError, FileNotFoundError, FileExistsError, KeyError) as error:
+    except Interrupted as stop:
+        print(f"sketchlib {args.command}: {stop}", file=sys.stderr)
+        return 130
+    except (ValueError, FileNotFoundError, FileExistsError, KeyError,
+            FloatingPointError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"sketchlib {args.command}: error: {message}", file=sys.stderr)
         return 2

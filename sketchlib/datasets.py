@@ -255,7 +255,9 @@ class SketchDataset:
     """Sketches ready for the model: stroke-3 float32, offsets divided by ``scale_factor``.
 
     ``train``, ``valid``, ``test``: lists of ``(n_i, 3)`` arrays with ``n_i <= max_seq_len``.
-    ``dropped``: how many sketches of each split were longer than ``max_seq_len``.
+    ``max_seq_len``: the longest sketch of the three splits (as the reference sets it): the
+    number of steps the model is trained and sampled for, and the loss's denominator.
+    ``dropped``: how many sketches of each split were longer than a cap the caller set.
     """
 
     train: list[np.ndarray]
@@ -290,30 +292,38 @@ class SketchDataset:
         return table
 
 
-def prepare(splits: dict, max_seq_len: int = 250, scale_factor: float | None = None,
+def prepare(splits: dict, max_seq_len: int | None = None, scale_factor: float | None = None,
             names: tuple[str, ...] = ()) -> SketchDataset:
     """The reference pipeline on raw splits ``{"train": [...], "valid": [...], "test": [...]}``:
-    validate every sketch, drop those longer than ``max_seq_len``, clamp offsets to +-1000,
-    cast to float32, and divide the offsets by the scale factor of the *training* split (or by
-    ``scale_factor`` when given, e.g. the one saved with a model)."""
+    validate every sketch, clamp offsets to +-1000, cast to float32, and divide the offsets by
+    the scale factor of the *training* split (or by ``scale_factor`` when given, e.g. the one
+    saved with a model).
+
+    ``max_seq_len=None`` keeps every sketch and sets the dataset's ``max_seq_len`` to the
+    longest of all three splits, as the reference does; a number is a cap: longer sketches
+    are dropped, and ``max_seq_len`` is the longest sketch kept."""
+    if max_seq_len is not None and (isinstance(max_seq_len, bool) or max_seq_len < 1):
+        raise ValueError(f"max_seq_len must be a positive number of rows, got {max_seq_len}")
+    cap = np.inf if max_seq_len is None else max_seq_len
     prepared, dropped = {}, {}
     label = "+".join(names) or "dataset"
     for split in SPLITS:
         kept = []
         for i, sketch in enumerate(splits.get(split, [])):
             sketch = strokes.validate_stroke3(sketch, name=f"{label} {split}[{i}]")
-            if len(sketch) <= max_seq_len:
+            if len(sketch) <= cap:
                 kept.append(strokes.clamp(sketch.astype(np.float32), 1000.0))
         prepared[split] = kept
         dropped[split] = len(splits.get(split, [])) - len(kept)
     if not prepared["train"]:
         raise ValueError(f"{label}: no training sketch of at most {max_seq_len} rows")
+    longest = max(len(s) for split in SPLITS for s in prepared[split])
     factor = strokes.scale_factor(prepared["train"]) if scale_factor is None else scale_factor
     if not (np.isfinite(factor) and factor > 0):
         raise ValueError(f"scale_factor must be a positive number, got {factor}")
     return SketchDataset(
         *[[strokes.normalize(s, factor) for s in prepared[split]] for split in SPLITS],
-        scale_factor=float(factor), max_seq_len=int(max_seq_len), names=tuple(names),
+        scale_factor=float(factor), max_seq_len=int(longest), names=tuple(names),
         dropped=dropped)
 
 
@@ -325,10 +335,10 @@ def load_raw(name_or_path: str | os.PathLike) -> dict[str, list[np.ndarray]]:
     return load_npz(fetch(str(name_or_path)))
 
 
-def load_dataset(names, max_seq_len: int = 250,
+def load_dataset(names, max_seq_len: int | None = None,
                  scale_factor: float | None = None) -> SketchDataset:
     """Load one dataset or several (names or paths), concatenated split by split, and
-    :func:`prepare` them. ``load_dataset(["cat", "pig"])`` is a two-class dataset with one
+    :func:`prepare` them (``max_seq_len``: an optional cap; see there). ``load_dataset(["cat", "pig"])`` is a two-class dataset with one
     scale factor and no labels, as in the reference."""
     names = [names] if isinstance(names, (str, os.PathLike)) else list(names)
     if not names:

@@ -226,7 +226,7 @@ def _shipped_model(name: str = "sheep_decoder"):
     if name not in _SHIPPED:
         from .pretrained import load
 
-        _SHIPPED[name] = load(name)[0]
+        _SHIPPED[name] = load(name)
     return _SHIPPED[name]
 
 

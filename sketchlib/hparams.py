@@ -53,9 +53,13 @@ class HParams:
         for name in ("dec_model", "enc_model"):
             if getattr(self, name) not in CELL_TYPES:
                 raise ValueError(f"{name} must be one of {CELL_TYPES}, got {getattr(self, name)!r}")
-        if not 0.0 < self.recurrent_dropout_prob <= 1.0:
-            raise ValueError("recurrent_dropout_prob is a keep probability in (0, 1], got "
-                             f"{self.recurrent_dropout_prob}")
+        for name, (allowed, text) in _RANGES.items():
+            value = getattr(self, name)
+            if not allowed(value):
+                raise ValueError(f"hyper-parameter {name} must be {text}, got {value!r}")
+        if self.min_learning_rate > self.learning_rate:
+            raise ValueError(f"hyper-parameter min_learning_rate ({self.min_learning_rate}) "
+                             f"must not exceed learning_rate ({self.learning_rate})")
 
     def replace(self, **changes) -> "HParams":
         """A copy with some values changed (unknown names are errors)."""
@@ -79,25 +83,52 @@ class HParams:
         return cls.from_dict(json.loads(Path(path).read_text()))
 
     def parse(self, text: str) -> "HParams":
-        """Apply ``"name=value,name=value"`` (the command line's ``--hparams``): values are
-        read as JSON where possible (``true``, ``0.5``), else as strings."""
-        changes = {}
-        for item in filter(None, (part.strip() for part in text.split(","))):
-            name, sep, raw = item.partition("=")
-            if not sep:
-                raise ValueError(f"hyper-parameter {item!r} must be written name=value")
-            try:
-                value = json.loads(raw.strip())
-            except json.JSONDecodeError:
-                value = raw.strip()
-            if isinstance(value, str) and value.lower() in ("true", "false"):
-                value = value.lower() == "true"
-            changes[name.strip()] = value
-        return self.replace(**changes)
+        """Apply ``"name=value,name=value"`` (the command line's ``--hparams``); see
+        :func:`parse_overrides`."""
+        return self.replace(**parse_overrides(text))
+
+
+def parse_overrides(text: str) -> dict:
+    """``"name=value,name=value"`` -> ``{name: value}``: values are read as JSON where
+    possible (``true``, ``0.5``), else as strings; unknown names are errors."""
+    changes = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, raw = item.partition("=")
+        if not sep:
+            raise ValueError(f"hyper-parameter {item!r} must be written name=value")
+        try:
+            value = json.loads(raw.strip())
+        except json.JSONDecodeError:
+            value = raw.strip()
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            value = value.lower() == "true"
+        changes[name.strip()] = value
+    _check_names(changes)
+    return changes
 
 
 _TYPES = {field.name: {"int": int, "float": float, "str": str, "bool": bool}[field.type]
           for field in dataclasses.fields(HParams)}
+
+
+#: Allowed values per hyper-parameter: (test, description). Each test is written so that
+#: NaN fails it.
+_RANGES = {
+    **{name: (lambda v: v > 0, "a positive integer")
+       for name in ("num_steps", "save_every", "max_seq_len", "dec_rnn_size", "enc_rnn_size",
+                    "z_size", "batch_size", "num_mixture")},
+    "learning_rate": (lambda v: v > 0, "positive"),
+    "min_learning_rate": (lambda v: v >= 0, "zero or more"),
+    "decay_rate": (lambda v: 0 < v <= 1, "in (0, 1] (the learning rate's factor per step)"),
+    "grad_clip": (lambda v: v > 0, "positive (gradients are clipped to [-grad_clip, grad_clip])"),
+    "kl_weight": (lambda v: v >= 0, "zero or more"),
+    "kl_weight_start": (lambda v: 0 <= v <= 1, "in [0, 1] (a fraction of kl_weight)"),
+    "kl_decay_rate": (lambda v: 0 < v <= 1, "in (0, 1]"),
+    "kl_tolerance": (lambda v: v >= 0, "zero or more"),
+    "recurrent_dropout_prob": (lambda v: 0 < v <= 1, "a keep probability in (0, 1]"),
+    "random_scale_factor": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "augment_stroke_prob": (lambda v: 0 <= v < 1, "a probability in [0, 1)"),
+}
 
 
 def _check_names(values: dict) -> None:

@@ -89,14 +89,15 @@ def pen_cross_entropy(pen_target, pen_logits):
 
 
 def reconstruction_loss(target, output, num_mixture: int, max_seq_len: int,
-                        mask_pen: bool = False):
+                        mask_pen: bool = False, sample_weight=None):
     """The loss of Sketch-RNN's decoder, as in the reference.
 
     ``target`` ``(B, N, 5)`` stroke-5, ``output`` ``(B, N, 3 + 6M)``. Returns ``(L_s, L_p)``,
     two scalars: the offset loss is masked to the steps before the end (``1 - p3``); the pen
     loss is not masked in training (so the model learns to stop) and masked like ``L_s`` with
     ``mask_pen=True`` (evaluation). Both are summed over steps, divided by ``max_seq_len``
-    (not by each sketch's length) and averaged over the batch.
+    (not by each sketch's length) and averaged over the batch; ``sample_weight`` ``(B,)``
+    weights each sketch first, as Keras losses do (``sum(w * loss) / B``).
     """
     params = split_output(output, num_mixture)
     mask = 1.0 - target[..., 4]
@@ -104,6 +105,8 @@ def reconstruction_loss(target, output, num_mixture: int, max_seq_len: int,
     pen_nll = pen_cross_entropy(target[..., 2:], params.pen_logits)
     if mask_pen:
         pen_nll = pen_nll * mask
-    offset_loss = ops.mean(ops.sum(offset_nll * mask, axis=-1)) / max_seq_len
-    pen_loss = ops.mean(ops.sum(pen_nll, axis=-1)) / max_seq_len
-    return offset_loss, pen_loss
+    offset_nll, pen_nll = ops.sum(offset_nll * mask, axis=-1), ops.sum(pen_nll, axis=-1)
+    if sample_weight is not None:
+        weight = ops.cast(ops.reshape(sample_weight, (-1,)), offset_nll.dtype)
+        offset_nll, pen_nll = offset_nll * weight, pen_nll * weight
+    return ops.mean(offset_nll) / max_seq_len, ops.mean(pen_nll) / max_seq_len

@@ -37,9 +37,9 @@ def model_card(name: str) -> str:
 
 
 def load(name_or_path, which: str = "best"):
-    """``(model, data)``: a shipped model by name, or a log root or checkpoint folder by path
-    (``which`` picks the ``best`` or ``latest`` checkpoint of a log root). ``data`` holds the
-    ``scale_factor`` and the dataset names."""
+    """A shipped model by name, or a trained one by path (a log root or a checkpoint folder;
+    ``which`` picks the ``best`` or ``latest`` checkpoint of a log root). ``model.data``
+    holds the ``scale_factor``, the dataset names and the checkpoint it was read from."""
     candidate = Path(name_or_path)
     if not candidate.exists() and str(name_or_path) in available():
         candidate = path(str(name_or_path))

@@ -25,7 +25,10 @@ from . import mdn
 from .batching import START_TOKEN
 from .strokes import stroke5_to_stroke3
 
-_COMPILED = weakref.WeakKeyDictionary()  # model -> {greedy: compiled loop}
+#: The temperature of :func:`sample` and ``sketchlib sample`` when none is given.
+DEFAULT_TEMPERATURE = 0.5
+
+_COMPILED = weakref.WeakKeyDictionary()  # model -> {greedy: compiled loop}; holds no model
 
 
 def draw_noise(batch_size: int, steps: int, seed=None) -> np.ndarray:
@@ -51,15 +54,18 @@ def _component(values, index):
     return ops.take_along_axis(values, index[:, None], axis=-1)[:, 0]
 
 
-def sample_offset_and_pen(output, noise, temperature, num_mixture: int, greedy: bool = False):
+def sample_offset_and_pen(output, noise, temperature, num_mixture: int, greedy: bool = False,
+                          pen_temperature=None):
     """One drawn step: raw outputs ``(B, 3 + 6M)`` and noise ``(B, 4)`` -> a stroke-5 row
-    ``(B, 5)`` (see the module docstring for ``temperature`` and ``greedy``)."""
+    ``(B, 5)`` (see the module docstring for ``temperature`` and ``greedy``). The pen logits
+    are divided by ``pen_temperature`` (default: ``temperature``)."""
+    pen_temperature = temperature if pen_temperature is None else pen_temperature
     params = mdn.split_output(output, num_mixture)
     if greedy:
         pen = ops.argmax(params.pen_logits, axis=-1)
         component = ops.argmax(params.log_pi, axis=-1)
     else:
-        pen = _pick(ops.log_softmax(params.pen_logits / temperature, axis=-1), noise[:, 0])
+        pen = _pick(ops.log_softmax(params.pen_logits / pen_temperature, axis=-1), noise[:, 0])
         component = _pick(ops.log_softmax(params.log_pi / temperature, axis=-1), noise[:, 1])
     mu_x, mu_y = _component(params.mu_x, component), _component(params.mu_y, component)
     if greedy:
@@ -78,7 +84,7 @@ def _start(model, batch_size: int):
     return start, model.initial_state(batch_size)
 
 
-def _loop(model, noise, temperature, greedy: bool):
+def _loop(model, noise, temperature, pen_temperature, greedy: bool):
     """The whole run as one ``fori_loop``: noise ``(B, T, 4)`` -> stroke-5 ``(B, T, 5)``."""
     batch_size, steps = noise.shape[0], noise.shape[1]
     x, state = _start(model, batch_size)
@@ -87,7 +93,7 @@ def _loop(model, noise, temperature, greedy: bool):
         x, state, rows = carry
         output, state = model.step(x, state)
         x = sample_offset_and_pen(output, ops.take(noise, t, axis=1), temperature,
-                                  model.hps.num_mixture, greedy)
+                                  model.hps.num_mixture, greedy, pen_temperature)
         rows = rows + ops.one_hot(t, steps)[None, :, None] * x[:, None, :]
         return x, state, rows
 
@@ -95,23 +101,28 @@ def _loop(model, noise, temperature, greedy: bool):
 
 
 def _compiled(model, greedy: bool):
-    """The model's sampling loop compiled as one function (cached per model)."""
+    """The model's sampling loop compiled as one function (cached per model; the function
+    reaches the model through a weak reference, so the cache keeps no model alive)."""
     functions = _COMPILED.setdefault(model, {})
     if greedy not in functions:
+        model_ref = weakref.ref(model)
+
+        def run(noise, tau, pen_tau):
+            return _loop(model_ref(), noise, tau, pen_tau, greedy)
+
         backend = keras.backend.backend()
         if backend == "tensorflow":
             import tensorflow as tf
-            functions[greedy] = tf.function(
-                lambda noise, tau: _loop(model, noise, tau, greedy), jit_compile=True)
+            functions[greedy] = tf.function(run, jit_compile=True)
         elif backend == "jax":
             import jax
-            functions[greedy] = jax.jit(lambda noise, tau: _loop(model, noise, tau, greedy))
+            functions[greedy] = jax.jit(run)
         else:
             return None
     return functions[greedy]
 
 
-def _python_loop(model, noise, temperature, greedy: bool) -> np.ndarray:
+def _python_loop(model, noise, temperature, pen_temperature, greedy: bool) -> np.ndarray:
     """The portable path: one eager step at a time, stopping once every sketch has ended."""
     batch_size, steps = noise.shape[:2]
     x, state = _start(model, batch_size)
@@ -120,7 +131,7 @@ def _python_loop(model, noise, temperature, greedy: bool) -> np.ndarray:
     for t in range(steps):
         output, state = model.step(x, state)
         x = sample_offset_and_pen(output, ops.convert_to_tensor(noise[:, t]), temperature,
-                                  model.hps.num_mixture, greedy)
+                                  model.hps.num_mixture, greedy, pen_temperature)
         rows[:, t] = ops.convert_to_numpy(x)
         ended |= rows[:, t, 4] == 1
         if ended.all():
@@ -128,26 +139,32 @@ def _python_loop(model, noise, temperature, greedy: bool) -> np.ndarray:
     return rows
 
 
-def sample_stroke5(model, n: int = 1, temperature: float = 0.5, greedy: bool = False,
-                   seed=None, max_len: int | None = None, fast: bool = True) -> np.ndarray:
+def sample_stroke5(model, n: int = 1, temperature: float = DEFAULT_TEMPERATURE,
+                   greedy: bool = False, seed=None, max_len: int | None = None,
+                   fast: bool = True, pen_temperature: float | None = None) -> np.ndarray:
     """``n`` sketches as stroke-5 ``(n, max_len, 5)``. Rows after a sketch's first end state
     are whatever the loop left there: the model's further draws, or zeros once the portable
     loop has stopped; :func:`sample` cuts them off."""
-    if not greedy and not temperature > 0:
-        raise ValueError(f"temperature must be > 0 (or use greedy=True), got {temperature}")
+    pen_temperature = temperature if pen_temperature is None else pen_temperature
+    for name, value in (("temperature", temperature), ("pen_temperature", pen_temperature)):
+        if not greedy and not value > 0:
+            raise ValueError(f"{name} must be > 0 (or use greedy=True), got {value}")
     max_len = int(max_len or model.hps.max_seq_len)
     noise = draw_noise(n, max_len, seed)
-    tau = np.float32(temperature if temperature > 0 else 1.0)
+    tau, pen_tau = (np.float32(t if t > 0 else 1.0) for t in (temperature, pen_temperature))
     compiled = _compiled(model, greedy) if fast else None
     if compiled is None:
-        return _python_loop(model, noise, tau, greedy)
-    return np.asarray(ops.convert_to_numpy(compiled(noise, tau)))
+        return _python_loop(model, noise, tau, pen_tau, greedy)
+    return np.asarray(ops.convert_to_numpy(compiled(noise, tau, pen_tau)))
 
 
-def sample(model, n: int = 1, temperature: float = 0.5, greedy: bool = False, seed=None,
-           max_len: int | None = None, fast: bool = True) -> list[np.ndarray]:
+def sample(model, n: int = 1, temperature: float = DEFAULT_TEMPERATURE, greedy: bool = False,
+           seed=None, max_len: int | None = None, fast: bool = True,
+           pen_temperature: float | None = None) -> list[np.ndarray]:
     """Draw ``n`` sketches (a batch, all at once) from a decoder-only model: a list of
     stroke-3 arrays in the model's normalised units, each cut at its end state. ``fast``:
-    compiled loop or portable Python loop (the same sketches for the same ``seed``)."""
-    strokes5 = sample_stroke5(model, n, temperature, greedy, seed, max_len, fast)
+    compiled loop or portable Python loop (the same sketches for the same ``seed``).
+    ``pen_temperature`` tempers the pen logits alone (default: ``temperature``)."""
+    strokes5 = sample_stroke5(model, n, temperature, greedy, seed, max_len, fast,
+                              pen_temperature)
     return [stroke5_to_stroke3(rows) for rows in strokes5]

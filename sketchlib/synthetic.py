@@ -86,7 +86,9 @@ def synthetic_splits(n_train: int = 300, n_valid: int = 30, n_test: int = 30,
 
 
 def synthetic_dataset(n_train: int = 300, n_valid: int = 30, n_test: int = 30,
-                      classes=CLASSES, seed: int = 0, max_seq_len: int = 250) -> SketchDataset:
-    """A :class:`~sketchlib.datasets.SketchDataset` of synthetic shapes, deterministic by seed."""
+                      classes=CLASSES, seed: int = 0,
+                      max_seq_len: int | None = None) -> SketchDataset:
+    """A :class:`~sketchlib.datasets.SketchDataset` of synthetic shapes, deterministic by seed
+    (``max_seq_len``: an optional cap, as in :func:`~sketchlib.datasets.prepare`)."""
     splits = synthetic_splits(n_train, n_valid, n_test, tuple(classes), seed)
     return prepare(splits, max_seq_len, names=("synthetic",))

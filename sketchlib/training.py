@@ -81,25 +81,25 @@ def _write_json(path: Path, value) -> None:
     os.replace(temporary, path)
 
 
-def _built(hps: HParams) -> SketchRNN:
+def _built(hps: HParams, bfloat16: bool = False) -> SketchRNN:
     """A :class:`SketchRNN` with its weights created (by one call on a one-step input)."""
-    model = SketchRNN(hps)
+    model = SketchRNN(hps, bfloat16=bfloat16)
     model({"decoder_input": np.zeros((1, 1, 5), "float32")})
     return model
 
 
-def build_model(hps: HParams, jit_compile=False) -> SketchRNN:
-    """A compiled :class:`SketchRNN` with its weights and optimiser state created."""
-    model = _built(hps)
+def build_model(hps: HParams, jit_compile=False, bfloat16: bool = False) -> SketchRNN:
+    """A compiled :class:`SketchRNN` with its weights and optimiser state created
+    (``bfloat16``: see :class:`~sketchlib.model.SketchRNN`)."""
+    model = _built(hps, bfloat16)
     model.compile(optimizer=make_optimizer(hps), jit_compile=jit_compile)
     model.optimizer.build(model.trainable_variables)
     return model
 
 
-def save_checkpoint(model: SketchRNN, log_root, data: dict, state: dict,
-                    pointers=("latest",)) -> Path:
-    """Write ``ckpt-<step>`` under ``log_root`` and point ``latest.json`` (and ``best.json``
-    if asked) at it; delete checkpoints no pointer names. ``state`` must hold ``step``."""
+def write_checkpoint(model: SketchRNN, log_root, data: dict, state: dict) -> Path:
+    """Write ``ckpt-<step>`` under ``log_root`` (no pointer moves yet). ``state`` must hold
+    ``step``."""
     log_root = Path(log_root)
     name = f"ckpt-{int(state['step']):08d}"
     final, temporary = log_root / name, log_root / (name + ".tmp")
@@ -112,14 +112,28 @@ def save_checkpoint(model: SketchRNN, log_root, data: dict, state: dict,
     _write_json(temporary / STATE, {**state, "dropout_seed": seed_state})
     shutil.rmtree(final, ignore_errors=True)
     os.replace(temporary, final)
+    return final
+
+
+def point_to(log_root, checkpoint: Path, state: dict, pointers=("latest",)) -> None:
+    """Point ``latest.json`` (and ``best.json`` if asked) at ``checkpoint``; then delete the
+    checkpoints (and leftovers of interrupted writes) that no pointer names."""
+    log_root = Path(log_root)
     for pointer in pointers:
-        _write_json(log_root / f"{pointer}.json", {**state, "checkpoint": name})
+        _write_json(log_root / f"{pointer}.json", {**state, "checkpoint": checkpoint.name})
     in_use = {json.loads((log_root / f"{p}.json").read_text())["checkpoint"]
               for p in ("latest", "best") if (log_root / f"{p}.json").exists()}
     for old in log_root.glob("ckpt-*"):
         if old.name not in in_use:
             shutil.rmtree(old)
-    return final
+
+
+def save_checkpoint(model: SketchRNN, log_root, data: dict, state: dict,
+                    pointers=("latest",)) -> Path:
+    """:func:`write_checkpoint`, then :func:`point_to` it."""
+    checkpoint = write_checkpoint(model, log_root, data, state)
+    point_to(log_root, checkpoint, state, pointers)
+    return checkpoint
 
 
 def find_checkpoint(path, which: str = "best") -> Path:
@@ -138,15 +152,17 @@ def find_checkpoint(path, which: str = "best") -> Path:
                             "(train one with `sketchlib train`)")
 
 
-def load_model(path, which: str = "best") -> tuple[SketchRNN, dict]:
-    """Load a trained model for sampling: ``(model, data)`` where ``data`` holds the
-    ``scale_factor`` and the dataset names. ``path``: see :func:`find_checkpoint`."""
+def load_model(path, which: str = "best") -> SketchRNN:
+    """Load a trained model for sampling. ``model.data`` holds what it was trained on: the
+    ``scale_factor`` (sampling multiplies it back), the dataset ``names``, ``max_seq_len``,
+    and the ``checkpoint`` folder it was read from. ``path``: see :func:`find_checkpoint`."""
     checkpoint = find_checkpoint(path, which)
     hps = HParams.load(checkpoint / HPARAMS)
     model = _built(hps)  # no optimiser state: export_model saves the weights alone
     model.load_weights(checkpoint / WEIGHTS)
     model.compile(optimizer=make_optimizer(hps))  # for evaluate(); the optimiser is unused
-    return model, json.loads((checkpoint / DATA).read_text())
+    model.data = {**json.loads((checkpoint / DATA).read_text()), "checkpoint": str(checkpoint)}
+    return model
 
 
 def evaluate(model: SketchRNN, sketches, batch_size: int = 100) -> dict:
@@ -162,12 +178,13 @@ def export_model(path, destination, which: str = "best") -> Path:
     """Copy a trained model's weights (without optimiser state), hyper-parameters, data
     description and, from a log root, its ``log.csv`` to ``destination``, a folder
     :func:`load_model` reads (as the shipped models in ``data/pretrained`` are made)."""
-    model, data = load_model(path, which)
+    model = load_model(path, which)
     destination = Path(destination)
     destination.mkdir(parents=True, exist_ok=True)
     model.save_weights(destination / WEIGHTS)
     model.hps.save(destination / HPARAMS)
-    _write_json(destination / DATA, data)
+    _write_json(destination / DATA,
+                {key: value for key, value in model.data.items() if key != "checkpoint"})
     if (Path(path) / LOG).exists():
         shutil.copyfile(Path(path) / LOG, destination / LOG)
     return destination
@@ -179,7 +196,8 @@ def restore_checkpoint(model: SketchRNN, checkpoint) -> dict:
     checkpoint = Path(checkpoint)
     model.load_weights(checkpoint / WEIGHTS)  # restores the optimiser's variables too
     state = json.loads((checkpoint / STATE).read_text())
-    model.dropout_seed.state.assign(np.asarray(state.pop("dropout_seed"), dtype="uint32"))
+    seed = model.dropout_seed.state
+    seed.assign(np.asarray(state.pop("dropout_seed"), dtype=seed.dtype))
     return state
 
 
@@ -250,11 +268,16 @@ class Checkpointer(keras.callbacks.Callback):
             pointers.append("best")
         state = {"step": step, "seconds": round(self.seconds, 1), "best_val_loss": self.best,
                  "val_loss": logs.get("val_loss")}
-        save_checkpoint(self.model, self.log_root, self.data, state, pointers)
-        log = self.log_root / LOG
+        # Checkpoint, log row, pointers, in this order: a kill at any point leaves `latest`
+        # at the previous checkpoint, and the rerun interval trims and rewrites its row.
+        checkpoint = write_checkpoint(self.model, self.log_root, self.data, state)
         learning_rate = float(self.model.optimizer.learning_rate)  # the schedule at `step`
-        row = {"step": step, "seconds": round(self.seconds, 1),
-               "learning_rate": learning_rate, **logs}
+        self._append_row({"step": step, "seconds": round(self.seconds, 1),
+                          "learning_rate": learning_rate, **logs})
+        point_to(self.log_root, checkpoint, state, pointers)
+
+    def _append_row(self, row: dict) -> None:
+        log = self.log_root / LOG
         new = not log.exists()
         with log.open("a", newline="") as file:
             writer = csv.DictWriter(file, self.FIELDS, extrasaction="ignore")
@@ -263,22 +286,51 @@ class Checkpointer(keras.callbacks.Callback):
             writer.writerow(row)
 
 
+def _log_rows(path: Path) -> list[dict]:
+    """The complete rows of a ``log.csv`` (a row cut short by a kill is left out)."""
+    if not path.exists():
+        return []
+    with path.open(newline="") as file:
+        rows = list(csv.DictReader(file))
+    return [row for row in rows if None not in row.values() and None not in row
+            and row["step"].isdigit()]
+
+
+def trim_log(log_root, step: int) -> None:
+    """Keep the rows of ``log.csv`` up to ``step`` (the checkpoint a run starts from): rows of
+    an interval whose checkpoint never became ``latest`` are written again when it is rerun."""
+    path = Path(log_root) / LOG
+    if not path.exists():
+        return
+    rows = _log_rows(path)
+    kept = [row for row in rows if int(row["step"]) <= step]
+    if len(kept) == len(rows) and path.read_text().endswith("\n"):
+        return
+    temporary = path.with_name(LOG + ".tmp")
+    with temporary.open("w", newline="") as file:
+        writer = csv.DictWriter(file, Checkpointer.FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(kept)
+    os.replace(temporary, path)
+
+
 def read_log(path) -> dict[str, np.ndarray]:
     """A run's ``log.csv`` as a dict of columns: ``step``, ``seconds``, ``learning_rate``,
     ``loss``, ``offset_loss``, ``pen_loss`` and their ``val_`` versions, each ``(rows,)``."""
-    with open(path, newline="") as file:
-        rows = list(csv.DictReader(file))
+    rows = _log_rows(Path(path))
     return {name: np.array([float(row[name]) for row in rows]) for name in Checkpointer.FIELDS}
 
 
 def _check_log_root(log_root: Path, hps: HParams, data: dict, resume: bool) -> None:
-    """Refuse to mix runs: a new run needs an empty log root, a resumed one the same model."""
+    """Refuse to mix runs: a new run needs a log root without a model, a resumed one the same
+    model. A run stopped before its first checkpoint resumes from step 0."""
     has_model = (log_root / "latest.json").exists()
     if not resume and has_model:
         raise FileExistsError(f"{log_root} already holds a model; pass --resume to continue "
                               "it, or choose another --log-root")
-    if resume and not has_model:
-        raise FileNotFoundError(f"nothing to resume in {log_root}: it holds no latest.json")
+    if resume and not (log_root / HPARAMS).exists():
+        raise FileNotFoundError(f"nothing to resume in {log_root}: it holds no run "
+                                f"({HPARAMS} is missing)")
     if resume:
         saved = HParams.load(log_root / HPARAMS).to_dict()
         changed = {key: (saved[key], value) for key, value in hps.to_dict().items()
@@ -292,53 +344,93 @@ def _check_log_root(log_root: Path, hps: HParams, data: dict, resume: bool) -> N
                              f"{data['names']}")
 
 
+def _nan_advice(hps: HParams, log_root: Path) -> str:
+    """What to do after a non-finite loss, from what most likely caused it."""
+    reference = HParams()
+    causes = [f"{name}={getattr(hps, name)} is above the reference's {getattr(reference, name)}"
+              for name in ("learning_rate", "grad_clip")
+              if getattr(hps, name) > getattr(reference, name)]
+    if causes:
+        fix = f"{' and '.join(causes)}: lower it"
+    else:
+        fix = ("the settings are the reference's, so a rare unstable batch is the likely cause: "
+               "lower learning_rate (for example to half)")
+    if (log_root / "latest.json").exists():
+        where = ("and resume from the last good checkpoint, "
+                 f"{find_checkpoint(log_root, 'latest')}, which is kept")
+    else:
+        where = "and start again (no checkpoint was written yet)"
+    return f"{fix} {where}"
+
+
 def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
-          seed: int = 0, group_by_length: bool = False, verbose="auto",
-          jit_compile=False) -> SketchRNN:
+          seed: int = 0, group_by_length: bool = False, bfloat16: bool = False,
+          verbose="auto", jit_compile=False) -> SketchRNN:
     """Train (or resume, with ``resume=True``) a model on ``dataset`` for ``hps.num_steps``
     steps (rounded up to a multiple of ``hps.save_every``), checkpointing every
-    ``hps.save_every`` steps into ``log_root`` (see the layout above). Returns the trained model; raises ``FloatingPointError`` if the loss becomes NaN."""
+    ``hps.save_every`` steps into ``log_root`` (see the layout above). The model's
+    ``max_seq_len`` is the dataset's. Prints where it starts and ends unless ``verbose=0``.
+    Returns the trained model; raises ``FloatingPointError`` if the loss becomes NaN.
+
+    Everything is checked before anything is written: a bad setting leaves ``log_root`` as
+    it was. Interrupted at any moment (even by kill -9), a run loses at most the steps since
+    its last checkpoint, and ``resume=True`` continues it exactly."""
     log_root = Path(log_root)
+    say = print if verbose != 0 else (lambda *args: None)
     if not len(dataset.valid):
         raise ValueError("training needs a validation split to choose the best checkpoint; "
                          f"{', '.join(dataset.names)} has none")
+    hps = hps.replace(max_seq_len=int(dataset.max_seq_len))
     data = {"names": list(dataset.names), "scale_factor": float(dataset.scale_factor),
             "max_seq_len": int(dataset.max_seq_len), "seed": int(seed),
-            "group_by_length": bool(group_by_length)}
+            "group_by_length": bool(group_by_length), "bfloat16": bool(bfloat16)}
     _check_log_root(log_root, hps, data, resume)
+    if len(dataset.train) < hps.batch_size:
+        raise ValueError(f"{len(dataset.train)} training sketches (of at most "
+                         f"{dataset.max_seq_len} rows) is fewer than batch_size={hps.batch_size}")
     if resume:
         data = json.loads((log_root / DATA).read_text())
         seed, group_by_length = data["seed"], data["group_by_length"]
-    log_root.mkdir(parents=True, exist_ok=True)
-    hps.save(log_root / HPARAMS)
-    _write_json(log_root / DATA, data)
-
-    set_seed(seed)
-    model = build_model(hps, jit_compile)
-    state = {"step": 0}
-    if resume:
-        state = restore_checkpoint(model, find_checkpoint(log_root, "latest"))
-    if state["step"] % hps.save_every:
-        raise ValueError(f"checkpoint step {state['step']} is not a multiple of save_every")
+        bfloat16 = data.get("bfloat16", False)
     train_batches = SketchBatches(
         dataset.train, hps.batch_size, hps.max_seq_len, augment=True, seed=seed,
         group_by_length=group_by_length, scale=hps.random_scale_factor,
         drop=hps.augment_stroke_prob)
     valid_batches = SketchBatches(dataset.valid, min(hps.batch_size, len(dataset.valid)),
                                   hps.max_seq_len, shuffle=False)
+
+    set_seed(seed)
+    model = build_model(hps, jit_compile, bfloat16)
+    state = {"step": 0}
+    if resume and (log_root / "latest.json").exists():
+        state = restore_checkpoint(model, find_checkpoint(log_root, "latest"))
+    if state["step"] % hps.save_every:
+        raise ValueError(f"checkpoint step {state['step']} is not a multiple of save_every "
+                         f"({hps.save_every})")
+    total = math.ceil(hps.num_steps / hps.save_every) * hps.save_every
+    if state["step"] >= total:
+        say(f"{log_root} has already reached step {state['step']} of {total}: nothing to do "
+            "(raise num_steps with --hparams to go on)")
+        return model
+    log_root.mkdir(parents=True, exist_ok=True)
+    _write_json(log_root / DATA, data)  # first: a log root with hparams.json has data.json
+    hps.save(log_root / HPARAMS)
+    trim_log(log_root, state["step"])
+    say(f"resuming {log_root} from step {state['step']} of {total}" if resume else
+        f"training {log_root}: {total} steps, a checkpoint every {hps.save_every}")
+
     first = state["step"] // hps.save_every
     checkpointer = Checkpointer(log_root, data, state)
     stream = StepBatches(train_batches, hps.save_every, first)
     model.fit(stream, validation_data=valid_batches, initial_epoch=first,
-              epochs=math.ceil(hps.num_steps / hps.save_every), shuffle=False,
+              epochs=total // hps.save_every, shuffle=False,
               callbacks=[stream.follow_epochs(), checkpointer], verbose=verbose)
     if checkpointer.failed_step is not None:
-        if (log_root / "latest.json").exists():
-            advice = (f"The last good checkpoint, {find_checkpoint(log_root, 'latest')}, is "
-                      "kept: lower learning_rate or grad_clip and resume from it.")
-        else:
-            advice = ("No checkpoint was written yet: lower learning_rate or grad_clip and "
-                      "start again.")
-        raise FloatingPointError(f"the loss became NaN or infinite at step "
-                                 f"{checkpointer.failed_step}; training stopped. {advice}")
+        raise FloatingPointError(
+            f"the loss became NaN or infinite at step {checkpointer.failed_step}; training "
+            f"stopped: {_nan_advice(hps, log_root)}.")
+    best = json.loads((log_root / "best.json").read_text())
+    say(f"finished step {total}: best validation loss {best['val_loss']:.4f} at step "
+        f"{best['step']} ({log_root / best['checkpoint']}); latest: "
+        f"{find_checkpoint(log_root, 'latest')}")
     return model

@@ -19,6 +19,7 @@ from sketchlib.batching import (
     make_batch,
     random_scale,
 )
+from sketchlib.datasets import load_dataset
 from sketchlib.strokes import END_ROW, stroke3_to_stroke5
 
 
@@ -312,7 +313,8 @@ def test_sketch_batches_group_by_length(synthetic_data):
         assert width <= max_len
         assert width >= inputs["lengths"].max()
         assert width % 8 == 0 or width == max_len
-        assert width - inputs["lengths"].max() < 8  # the smallest multiple that fits
+        # The smallest multiple above the longest: every sketch keeps an end row.
+        assert 0 < width - inputs["lengths"].max() <= 8 or width == max_len
         # Similar lengths: a window of the sketches sorted by length.
         lengths = np.sort(inputs["lengths"])
         windows = np.lib.stride_tricks.sliding_window_view(all_lengths, len(lengths))
@@ -337,6 +339,48 @@ def test_group_by_length_uses_each_sketch_at_most_once_per_epoch(synthetic_data)
         epochs.append(seen)
         batches.on_epoch_end()
     assert epochs[0] != epochs[1]
+
+
+def assert_every_short_sketch_has_an_end_row(batches, epochs=2):
+    """Every sketch shorter than max_len has a p3 row in its target, in every batch."""
+    uses = 0
+    for epoch in range(epochs):
+        for index in range(len(batches)):
+            batch = batches.batch(index, epoch)
+            short = batch.lengths < batches.max_len
+            ends = batch.target[np.arange(len(batch.lengths)), np.minimum(
+                batch.lengths, batch.target.shape[1] - 1), 4]
+            assert (ends[short] == 1).all(), f"epoch {epoch}, batch {index}: no end row"
+            uses += len(batch.lengths)
+    return uses
+
+
+def test_grouped_batches_keep_the_stop_target():
+    """Sketches whose length is a multiple of pad_multiple once got a batch exactly that long,
+    and so no end row (p3) to learn to stop from."""
+    rng = np.random.default_rng(0)
+    sketches = []
+    for length in [25, 50, 50, 75, 24, 26, 49] * 6:
+        sketch = np.zeros((length, 3), np.float32)
+        sketch[:, :2] = rng.normal(size=(length, 2))
+        sketch[-1, 2] = 1
+        sketches.append(sketch)
+    batches = SketchBatches(sketches, batch_size=6, max_len=100, group_by_length=True,
+                            pad_multiple=25, augment=False)
+    assert assert_every_short_sketch_has_an_end_row(batches) == 2 * 7 * 6
+    # A sketch of exactly max_len rows has none, in the reference too.
+    full = SketchBatches([np.tile([[1.0, 0.0, 0.0]], (100, 1))] * 6, batch_size=6, max_len=100,
+                         group_by_length=True)
+    assert full.batch(0).target.shape[1] == 100 and not full.batch(0).target[..., 4].any()
+
+
+@pytest.mark.shared_files("aaron_sheep.npz")
+def test_grouped_aaron_sheep_batches_keep_the_stop_target(shared_data):
+    """On aaron_sheep, 192 of 14,800 sketch-uses in two epochs lacked an end row before."""
+    data = load_dataset(shared_data / "aaron_sheep.npz")
+    batches = SketchBatches(data.train, 100, data.max_seq_len, augment=True,
+                            group_by_length=True)
+    assert assert_every_short_sketch_has_an_end_row(batches) == 14_800
 
 
 @pytest.mark.shared_files("aaron_sheep.npz")

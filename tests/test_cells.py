@@ -40,6 +40,26 @@ def test_initialisation():
     assert not np.asarray(cell.bias).any()
 
 
+def test_recurrent_blocks_are_four_independent_orthogonal_matrices():
+    """Four draws, not one block repeated (an unseeded Keras 3 initializer called four times
+    returns the same matrix), and reproducible under set_seed."""
+    from sketchlib import set_seed
+
+    def blocks(seed):
+        set_seed(seed)
+        cell = LSTMCell(16)
+        cell.build((None, 5 + 16))
+        return np.split(np.asarray(cell.recurrent_kernel), 4, axis=1)
+
+    first = blocks(0)
+    for a in range(4):
+        np.testing.assert_allclose(first[a].T @ first[a], np.eye(16), atol=1e-5)
+        for b in range(a):
+            assert np.abs(first[a] - first[b]).max() > 0.1
+    np.testing.assert_array_equal(np.concatenate(blocks(0), 1), np.concatenate(first, 1))
+    assert not np.array_equal(blocks(1)[0], first[0])
+
+
 def test_input_without_mask_columns_is_a_clear_error():
     with pytest.raises(ValueError, match="input_size \\+ 8"):
         LSTMCell(8).build((None, 8))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
 import struct
 import xml.etree.ElementTree as ET
 
@@ -15,7 +16,8 @@ import pytest
 from sketchlib.cli import main
 from sketchlib.hparams import HParams
 from sketchlib.pretrained import load
-from sketchlib.sampling import sample
+from sketchlib.sampling import DEFAULT_TEMPERATURE, sample
+from sketchlib.training import find_checkpoint
 from sketchlib.strokes import stroke3_to_polylines
 from sketchlib.synthetic import synthetic_splits
 
@@ -72,8 +74,9 @@ def test_train_then_resume(npz, tmp_path, capsys):
     arguments = ["train", "--data", str(npz), "--log-root", str(log_root), "--verbose", "0"]
     assert main(arguments + ["--hparams", HPARAMS + ",num_steps=4"]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"training on .*shapes\.npz: 40 sketches, scale factor \d+\.\d{3}; "
-                     r"one progress-bar epoch = 2 steps", out)
+    assert re.search(r"training on .*shapes\.npz: 40 sketches \(longest 55 steps\), scale "
+                     r"factor \d+\.\d{3}; one progress-bar epoch = 2 steps", out)
+    assert f"draw with: sketchlib sample --model {log_root} --out samples.svg" in out
     assert log_steps(log_root) == [2, 4]
     hps = HParams.load(log_root / "hparams.json")
     assert (hps.dec_rnn_size, hps.num_mixture, hps.num_steps, hps.conditional) == (
@@ -82,6 +85,7 @@ def test_train_then_resume(npz, tmp_path, capsys):
     assert json.loads((log_root / "data.json").read_text())["names"] == [str(npz)]
     assert main(arguments + ["--resume", "--hparams", HPARAMS + ",num_steps=6"]) == 0
     assert log_steps(log_root) == [2, 4, 6]
+    assert HParams.load(log_root / "hparams.json").max_seq_len == 55  # the data's longest
     assert json.loads((log_root / "latest.json").read_text())["step"] == 6
     assert HParams.load(log_root / "hparams.json").num_steps == 6
 
@@ -92,9 +96,11 @@ def test_sample_svg_holds_the_models_sketches(run, tmp_path, capsys):
     out = tmp_path / "nested" / "x.svg"
     assert main(["sample", "--model", str(run), "--n", "4", "--seed", "3", "--columns", "2",
                  "--out", str(out)]) == 0
-    model, _ = load(run)
-    expected = [s for s in sample(model, 4, 0.8, seed=3) if len(s)]
-    assert capsys.readouterr().out.strip() == f"wrote {len(expected)} sketches to {out}"
+    model = load(run)
+    expected = [s for s in sample(model, 4, DEFAULT_TEMPERATURE, seed=3) if len(s)]
+    assert capsys.readouterr().out.splitlines() == [
+        f"sampling from {find_checkpoint(run, 'best')}",
+        f"wrote {len(expected)} sketches to {out}"]
     root = ET.fromstring(out.read_text(encoding="utf-8"))
     columns = min(2, len(expected))
     assert (root.get("width"), root.get("height")) == (
@@ -111,7 +117,7 @@ def test_sample_png(run, tmp_path):
     data = out.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])
-    model, _ = load(run, which="latest")
+    model = load(run, which="latest")
     drawn = sum(1 for s in sample(model, 4, greedy=True) if len(s))
     assert (width, height) == (200 * min(4, drawn), 200 * -(-drawn // 4))
 
@@ -137,6 +143,48 @@ def test_train_errors_are_one_line_and_touch_nothing(run, npz, capsys, extra, me
     assert main(arguments + extra) == 2
     assert re.search(message, one_line_error(capsys, "train"))
     assert snapshot(run) == before
+
+
+@pytest.mark.parametrize("hparams, message", [
+    ("num_mixture=0", "num_mixture must be a positive integer, got 0"),
+    ("save_every=0", "save_every must be a positive integer, got 0"),
+    ("batch_size=0", "batch_size must be a positive integer, got 0"),
+    ("batch_size=-3", "batch_size must be a positive integer, got -3"),
+    ("dec_rnn_size=0", "dec_rnn_size must be a positive integer, got 0"),
+    ("num_steps=0", "num_steps must be a positive integer, got 0"),
+    ("learning_rate=-0.001", "learning_rate must be positive, got -0.001"),
+    ("min_learning_rate=0.01", r"min_learning_rate \(0.01\) must not exceed learning_rate"),
+    ("grad_clip=0", r"grad_clip must be positive"),
+    ("recurrent_dropout_prob=0", r"recurrent_dropout_prob must be a keep probability"),
+    ("max_seq_len=0", "max_seq_len must be a positive integer, got 0"),
+    ("max_seq_len=2", "no training sketch of at most 2 rows"),
+    ("max_seq_len=5", r"9 training sketches \(of at most 5 rows\) is fewer than batch_size=10"),
+    ("batch_size=1000", r"40 training sketches \(of at most 55 rows\) is fewer than "
+                        "batch_size=1000"),
+])
+def test_bad_values_are_one_line_errors_before_anything_is_written(npz, tmp_path, capsys,
+                                                                   hparams, message):
+    """Every bad hyper-parameter value: status 2, one line, and no log root created."""
+    log_root = tmp_path / "new"
+    assert main(["train", "--data", str(npz), "--log-root", str(log_root), "--verbose", "0",
+                 "--hparams", HPARAMS + "," + hparams]) == 2
+    assert re.search(message, one_line_error(capsys, "train"))
+    assert not log_root.exists()
+
+
+def test_resume_says_where_it_starts_and_a_finished_run_says_so(run, npz, tmp_path, capsys):
+    log_root = tmp_path / "copy"
+    shutil.copytree(run, log_root)
+    arguments = ["train", "--data", str(npz), "--log-root", str(log_root), "--resume",
+                 "--verbose", "2"]
+    assert main(arguments) == 0
+    assert (f"{log_root} has already reached step 4 of 4: nothing to do (raise num_steps with "
+            "--hparams to go on)") in capsys.readouterr().out
+    assert main(arguments + ["--hparams", "num_steps=6"]) == 0
+    out = capsys.readouterr().out
+    assert f"resuming {log_root} from step 4 of 6" in out
+    assert re.search(r"finished step 6: best validation loss -?\d+\.\d{4} at step \d+ \(.*"
+                     r"ckpt-0000000\d\); latest: .*ckpt-00000006", out)
 
 
 def test_resume_without_a_run_is_an_error(npz, tmp_path, capsys):

@@ -535,7 +535,8 @@ def test_prepare_pipeline_on_synthetic(synthetic_raw):
     assert isinstance(data, SketchDataset)
     assert (len(data.train), len(data.valid), len(data.test)) == (60, 10, 10)
     assert data.dropped == {"train": 0, "valid": 0, "test": 0}
-    assert data.max_seq_len == 250
+    # max_seq_len follows the data: the longest sketch of all three splits (the reference).
+    assert data.max_seq_len == max(len(s) for split in synthetic_raw.values() for s in split)
     assert data.names == ("synthetic",)
     pooled = np.concatenate([s[:, :2].astype(np.float64).ravel() for s in synthetic_raw["train"]])
     assert data.scale_factor == pytest.approx(np.std(pooled), rel=1e-9)
@@ -575,7 +576,7 @@ def test_prepare_drops_long_sketches_and_clamps():
     data = prepare(splits, max_seq_len=20)
     assert data.dropped == {"train": 1, "valid": 2, "test": 0}
     assert (len(data.train), len(data.valid), len(data.test)) == (2, 0, 1)
-    assert data.max_seq_len == 20
+    assert data.max_seq_len == 10  # a cap: the longest sketch kept
     clamped = clamp(wild.astype(np.float32), 1000.0)
     assert clamped[2, 0] == 1000 and clamped[3, 1] == -1000
     factor = np.std(np.concatenate([s[:, :2].astype(np.float64).ravel()
@@ -606,6 +607,22 @@ def test_prepare_names_split_and_index_of_a_bad_sketch(synthetic_raw, split, ind
     assert f"{split}[{index}]" in message
     assert "shapes" in message
     assert "NaN" in message
+
+
+@pytest.mark.shared_files("omniglot.npz", "short_kanji.npz")
+@pytest.mark.parametrize("name, longest", [("omniglot", 157), ("short_kanji", 88)])
+def test_max_seq_len_follows_the_data(shared_data, name, longest):
+    """As in the reference, max_seq_len is the longest sketch of all splits (REFERENCE.md),
+    not the default 250: it sets the loss's denominator and the sampling length."""
+    data = load_dataset(shared_data / f"{name}.npz")
+    assert data.max_seq_len == longest
+    assert data.dropped == {"train": 0, "valid": 0, "test": 0}
+
+
+@pytest.mark.parametrize("cap", [0, -5, True])
+def test_prepare_rejects_a_bad_cap(synthetic_raw, cap):
+    with pytest.raises(ValueError, match="max_seq_len must be a positive"):
+        prepare(synthetic_raw, max_seq_len=cap)
 
 
 def test_prepare_without_training_sketches():
@@ -727,7 +744,8 @@ def test_load_dataset_max_seq_len_drops_and_counts(shared_data, aaron):
         assert len(short.split(split)) == len(expected)
         assert short.dropped[split] == len(raw[split]) - len(expected) > 0
         assert all(len(s) <= 100 for s in short.split(split))
-    assert short.max_seq_len == 100
+    assert short.max_seq_len == max(len(s) for split in raw.values() for s in split
+                                    if len(s) <= 100)
     assert short.scale_factor == pytest.approx(
         np.std(np.concatenate([s[:, :2].ravel() for s in raw["train"] if len(s) <= 100])))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from keras import ops
@@ -224,6 +226,39 @@ def test_temperature_must_be_positive_unless_greedy(model, temperature):
 # ----------------------------------------------------------------------------- pretrained
 
 
+def test_the_compiled_loop_cache_keeps_no_model_alive():
+    """Compiling a model's sampling loop must not keep the model (the cache's key) alive."""
+    import gc
+    import weakref
+
+    from sketchlib import sampling
+
+    throwaway = build_model(HPS)
+    sample(throwaway, 2, seed=0, max_len=5)
+    assert throwaway in sampling._COMPILED
+    gone = weakref.ref(throwaway)
+    del throwaway
+    gc.collect()
+    assert gone() is None
+
+
+def test_pen_temperature_tempers_the_pen_alone(model):
+    """pen_temperature divides the pen logits only: the offsets' temperature is unchanged,
+    and a high pen temperature makes the rare end state likelier."""
+    output = raw_output([2.0, 0.0, -1.0], [0.0, 1.0, -1.0], [0.0, 1.0, 2.0], [0.0, -1.0, 1.0],
+                        [-1.0, -2.0, 0.0], [0.0, -1.0, -2.0], [0.0, 0.5, -0.5], batch=4000)
+    noise = ops.convert_to_tensor(draw_noise(4000, 1, 3)[:, 0])
+    cold, warm_pen = (ops.convert_to_numpy(sample_offset_and_pen(
+        ops.convert_to_tensor(output), noise, 0.3, 3, pen_temperature=pen)) for pen in (None, 2.0))
+    np.testing.assert_array_equal(cold[:, :2], warm_pen[:, :2])
+    assert warm_pen[:, 4].mean() > 5 * cold[:, 4].mean()
+    fast = sample_stroke5(model, 4, 0.5, seed=2, pen_temperature=1.5)
+    portable = sample_stroke5(model, 4, 0.5, seed=2, pen_temperature=1.5, fast=False)
+    assert first_end(fast[0]) == first_end(portable[0])
+    with pytest.raises(ValueError, match="pen_temperature must be > 0"):
+        sample(model, 1, 0.5, pen_temperature=0.0)
+
+
 def test_pretrained_unknown_name_is_a_helpful_error():
     """An unknown name is a FileNotFoundError that names it and lists the shipped models."""
     shipped = ", ".join(pretrained.available()) or "none shipped"
@@ -240,8 +275,9 @@ def test_pretrained_load_reads_a_log_root_or_checkpoint(model, tmp_path):
     save_checkpoint(model, log_root, {"names": ["synthetic"], "scale_factor": 3.0},
                     {"step": 2}, pointers=("latest", "best"))
     for where in (log_root, str(log_root), log_root / "ckpt-00000002"):
-        loaded, data = pretrained.load(where, which="latest")
-        assert data == {"names": ["synthetic"], "scale_factor": 3.0}
+        loaded = pretrained.load(where, which="latest")
+        assert loaded.data == {"names": ["synthetic"], "scale_factor": 3.0,
+                               "checkpoint": str(Path(log_root) / "ckpt-00000002")}
         assert loaded.hps == HPS
         for a, b in zip(loaded.weights, model.weights):
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
@@ -254,10 +290,11 @@ def test_shipped_models_load_and_draw(name):
     if name == "(none)":
         pytest.skip("no pretrained model is shipped yet (data/pretrained is empty)")
     folder = pretrained.path(name)
-    model, data = pretrained.load(name)
+    model = pretrained.load(name)
     assert model.hps == HParams.load(folder / "hparams.json")
-    assert data["scale_factor"] > 0 and data["names"]
-    reference, _ = load_model(folder)
+    assert model.data["scale_factor"] > 0 and model.data["names"]
+    assert model.data["checkpoint"] == str(folder)
+    reference = load_model(folder)
     for a, b in zip(model.weights, reference.weights):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     sketches = sample(model, 3, temperature=0.4, seed=0, max_len=30, fast=False)

@@ -61,9 +61,10 @@ def test_optimizer_clips_by_value():
 
 # ----------------------------------------------------------------------------- checkpoints, loop
 
-#: A tiny decoder and the synthetic data it trains on in about a second.
+#: A tiny decoder and the synthetic data it trains on in about a second (max_seq_len: the
+#: longest sketch of that data, which train() takes from the dataset).
 TINY = HParams(conditional=False, data_set="synthetic", dec_rnn_size=16, num_mixture=3,
-               batch_size=10, max_seq_len=60, save_every=2, num_steps=4)
+               batch_size=10, max_seq_len=55, save_every=2, num_steps=4)
 FIELDS = ["step", "seconds", "learning_rate", "loss", "offset_loss", "pen_loss",
           "val_loss", "val_offset_loss", "val_pen_loss"]
 
@@ -71,7 +72,9 @@ FIELDS = ["step", "seconds", "learning_rate", "loss", "offset_loss", "pen_loss",
 @pytest.fixture(scope="module")
 def tiny_data():
     """40/20/10 synthetic sketches (4 training batches of 10), at most 60 rows."""
-    return synthetic_dataset(40, 20, 10, seed=1, max_seq_len=60)
+    data = synthetic_dataset(40, 20, 10, seed=1, max_seq_len=60)
+    assert data.max_seq_len == TINY.max_seq_len
+    return data
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +88,7 @@ def trained(tiny_data, tmp_path_factory):
 
 def fixed_batch(dataset):
     """The first 10 validation sketches as ``(inputs, target)``."""
-    return as_inputs(SketchBatches(dataset.valid, 10, 60, shuffle=False).batch(0))
+    return as_inputs(SketchBatches(dataset.valid, 10, TINY.max_seq_len, shuffle=False).batch(0))
 
 
 def train_batches(dataset, hps=TINY, seed=0):
@@ -304,8 +307,8 @@ def test_train_writes_the_log_root(trained, tiny_data):
     log_root, model = trained
     assert HParams.load(log_root / "hparams.json") == TINY
     assert read_json(log_root / "data.json") == {
-        "names": ["synthetic"], "scale_factor": tiny_data.scale_factor, "max_seq_len": 60,
-        "seed": 0, "group_by_length": False}
+        "names": ["synthetic"], "scale_factor": tiny_data.scale_factor, "max_seq_len": 55,
+        "seed": 0, "group_by_length": False, "bfloat16": False}
     fields, rows = read_log(log_root)
     assert fields == FIELDS
     assert [row["step"] for row in rows] == [2, 4]
@@ -329,7 +332,7 @@ def test_train_writes_the_log_root(trained, tiny_data):
     assert not list(log_root.rglob("*.tmp"))
     assert int(model.optimizer.iterations) == 4
     # The returned model is the latest checkpoint.
-    assert_same_arrays(weights_of(load_model(log_root, "latest")[0]), weights_of(model))
+    assert_same_arrays(weights_of(load_model(log_root, "latest")), weights_of(model))
 
 
 def test_train_steps_through_the_documented_batches(trained, tiny_data):
@@ -375,15 +378,17 @@ def test_load_model_gives_the_trained_model(trained, tiny_data):
     """load_model: the checkpoint's weights in a fresh model, and the data description
     (scale factor, names) needed to draw in the original units."""
     log_root, model = trained
-    loaded, data = load_model(log_root, "latest")
+    loaded = load_model(log_root, "latest")
     assert loaded is not model
     assert loaded.hps == TINY
+    data = loaded.data
     assert data["scale_factor"] == tiny_data.scale_factor and data["names"] == ["synthetic"]
+    assert data["checkpoint"] == str(find_checkpoint(log_root, "latest"))
     inputs, _ = fixed_batch(tiny_data)
     np.testing.assert_array_equal(np.asarray(loaded(inputs)), np.asarray(model(inputs)))
     best = read_json(log_root / "best.json")["checkpoint"]
-    from_best = load_model(log_root / best)[0]
-    assert_same_arrays(weights_of(from_best), weights_of(load_model(log_root)[0]))
+    from_best = load_model(log_root / best)
+    assert_same_arrays(weights_of(from_best), weights_of(load_model(log_root)))
 
 
 def test_train_refuses_to_mix_runs(trained, tiny_data, tmp_path):
@@ -396,9 +401,13 @@ def test_train_refuses_to_mix_runs(trained, tiny_data, tmp_path):
     with pytest.raises(ValueError, match=r"other hyper-parameters \(dec_rnn_size: 16 -> 32\)"):
         train(TINY.replace(dec_rnn_size=32, num_steps=8), tiny_data, log_root, resume=True,
               verbose=0)
-    with pytest.raises(ValueError, match=r"\(max_seq_len: 60 -> 70, num_mixture: 3 -> 4\)"):
-        train(TINY.replace(learning_rate=0.01, max_seq_len=70, num_mixture=4), tiny_data,
+    with pytest.raises(ValueError, match=r"\(dec_model: 'lstm' -> 'hyper', num_mixture: 3 -> 4\)"):
+        train(TINY.replace(learning_rate=0.01, dec_model="hyper", num_mixture=4), tiny_data,
               log_root, resume=True, verbose=0)
+    # max_seq_len follows the data: a cap that keeps other sketches is other data.
+    capped = synthetic_dataset(40, 20, 10, seed=1, max_seq_len=50)
+    with pytest.raises(ValueError, match=r"\(max_seq_len: 55 -> 50\)"):
+        train(TINY, capped, log_root, resume=True, verbose=0)
     other = synthetic_dataset(40, 20, 10, seed=1, max_seq_len=60)
     other.names = ("circles",)
     with pytest.raises(ValueError, match=r"trained on \['synthetic'\], not \['circles'\]"):
@@ -429,7 +438,7 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(trained, tiny_data, t
         return batch
 
     monkeypatch.setattr(SketchBatches, "batch", poisoned)
-    with pytest.raises(FloatingPointError, match=r"at step 6;.*last good checkpoint, .*ckpt-00000004, is kept"):
+    with pytest.raises(FloatingPointError, match=r"at step 6;.*last good checkpoint, .*ckpt-00000004, which is kept"):
         train(TINY.replace(num_steps=8), tiny_data, log_root, resume=True, verbose=0)
     assert 5 in poisoned_steps
     after = snapshot(log_root)
@@ -449,9 +458,9 @@ def test_export_model_keeps_weights_drops_optimizer_state(trained, tmp_path):
     assert sorted(p.name for p in destination.iterdir()) == [
         "data.json", "hparams.json", "log.csv", "model.weights.h5"]
     assert (destination / "log.csv").read_bytes() == (log_root / "log.csv").read_bytes()
-    exported, data = load_model(destination)
-    original, original_data = load_model(log_root, "latest")
-    assert data == original_data and exported.hps == original.hps
+    exported, original = load_model(destination), load_model(log_root, "latest")
+    assert exported.data == {**original.data, "checkpoint": str(destination)}
+    assert exported.hps == original.hps
     assert_same_arrays(weights_of(exported), weights_of(original))
     checkpoint = find_checkpoint(log_root, "latest") / "model.weights.h5"
     assert (destination / "model.weights.h5").stat().st_size < 0.6 * checkpoint.stat().st_size
@@ -463,7 +472,7 @@ def test_evaluate_averages_batches_in_order_without_the_remainder(trained, tiny_
     from sketchlib import mdn
     from sketchlib.batching import make_batch
 
-    model, _ = load_model(trained[0], "latest")
+    model = load_model(trained[0], "latest")
     sketches = tiny_data.valid[:15]
     result = evaluate(model, sketches, batch_size=5)
     assert evaluate(model, sketches[:15] + tiny_data.valid[15:19], batch_size=5) == result
