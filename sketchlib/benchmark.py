@@ -1,20 +1,28 @@
 """Measure training and sampling speed on this machine (a benchmark, not a test):
 
     python -m sketchlib.benchmark [--data aaron_sheep] [--steps 10] [--model sheep_decoder]
+                                  [--baseline PATH]
 
-Training: steps/s and sketches/s of one optimiser step (batch drawing and augmentation
-included) for the reference's default decoder (LSTM 512) and the shipped one (LSTM 256), with
-batches padded to ``max_seq_len`` and grouped by length. Sampling: the time to draw one sketch
-of 250 steps and a batch of 100, on the compiled path and the portable Python loop. Prints a
-Markdown table for the book's Performance page.
+Training: seconds per optimiser step (batch drawing and augmentation included) of the
+reference's default decoder (LSTM 512) and the shipped size (LSTM 256), with batches padded to
+``max_seq_len`` or grouped by length, in float32 and in mixed bfloat16 (``--bfloat16``). Each
+row runs in a fresh process, one after another, so the rows are measured side by side under
+the same conditions; ``--baseline PATH`` adds the same float32 rows for the sketchlib of
+another checkout (an older version), and their ratio to this one. Sampling: the time to draw
+one sketch of 250 steps and a batch of 100, compiled and portable. Prints Markdown tables for
+the book's Performance page.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 
 def _machine() -> str:
@@ -27,7 +35,7 @@ def _machine() -> str:
 
 
 def time_training(dataset, units: int, group_by_length: bool, steps: int,
-                  warmup: int = 3) -> dict:
+                  warmup: int = 3, bfloat16: bool = False) -> dict:
     """Seconds per step and sketches per second of ``model.train_on_batch`` on augmented
     batches of 100 drawn by :class:`~sketchlib.batching.SketchBatches`."""
     from .batching import SketchBatches, as_inputs
@@ -35,7 +43,7 @@ def time_training(dataset, units: int, group_by_length: bool, steps: int,
     from .training import build_model
 
     hps = TRAIN_DEFAULTS.replace(dec_rnn_size=units, max_seq_len=dataset.max_seq_len)
-    model = build_model(hps)
+    model = build_model(hps, bfloat16=bfloat16)
     batches = SketchBatches(dataset.train, hps.batch_size, hps.max_seq_len, augment=True,
                             group_by_length=group_by_length)
     for index in range(warmup):  # traces the step for the first shapes
@@ -61,29 +69,61 @@ def time_sampling(model, n: int, fast: bool, repeats: int = 3) -> float:
     return min(times)
 
 
+#: Run by each row's process: time_training of the sketchlib found under argv[1].
+_ROW = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from sketchlib.benchmark import time_training
+from sketchlib.datasets import load_dataset
+options = {"bfloat16": True} if sys.argv[5] == "1" else {}
+result = time_training(load_dataset(sys.argv[6]), int(sys.argv[2]), sys.argv[3] == "1",
+                       int(sys.argv[4]), **options)
+print(json.dumps(result))
+"""
+
+
+def time_training_in_process(root, data: str, units: int, grouped: bool, bfloat16: bool,
+                             steps: int) -> float:
+    """Seconds per step of :func:`time_training`, run in a fresh Python process with the
+    ``sketchlib`` package found in ``root`` (this one's or another checkout's)."""
+    result = subprocess.run(
+        [sys.executable, "-c", _ROW, str(root), str(units), str(int(grouped)), str(steps),
+         str(int(bfloat16)), data], capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])["seconds_per_step"]
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default="aaron_sheep")
     parser.add_argument("--steps", type=int, default=10, help="timed training steps per row")
     parser.add_argument("--model", default="sheep_decoder", help="model for sampling")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="a checkout of another sketchlib version to compare with")
     args = parser.parse_args(argv)
 
     from .datasets import load_dataset
     from .pretrained import load
 
     print(f"Machine: {_machine()}\n")
-    dataset = load_dataset(args.data)
-    print(f"Training on {args.data}, batch 100, {args.steps} timed steps per row:\n")
-    print("| decoder | batches | s/step | sketches/s |\n| --- | --- | ---: | ---: |")
+    here = Path(__file__).resolve().parents[1]
+    length = load_dataset(args.data).max_seq_len
+    print(f"Training on {args.data}, batch 100, {args.steps} timed steps per row, each row "
+          "in a fresh process, one after another:\n")
+    print("| decoder | batches | precision | code | s/step | speed-up |\n"
+          "| --- | --- | --- | --- | ---: | ---: |")
     for units in (512, 256):
-        rates = {}
-        for grouped in (False, True):
-            result = time_training(dataset, units, grouped, args.steps)
-            rates[grouped] = result["sketches_per_second"]
-            label = "grouped by length" if grouped else f"padded to {dataset.max_seq_len}"
-            print(f"| LSTM {units} | {label} | {result['seconds_per_step']:.3f} | "
-                  f"{result['sketches_per_second']:.0f} |", flush=True)
-        print(f"| LSTM {units} | speed-up of grouping | | {rates[True] / rates[False]:.2f}x |")
+        rows = [(False, False, None), (True, False, None), (True, True, None)]
+        if args.baseline:
+            rows[:0] = [(False, False, args.baseline), (True, False, args.baseline)]
+        first = None
+        for grouped, bfloat16, baseline in rows:
+            seconds = time_training_in_process(baseline or here, args.data, units, grouped,
+                                               bfloat16, args.steps)
+            first = first or seconds
+            print(f"| LSTM {units} | {'grouped by length' if grouped else f'padded to {length}'}"
+                  f" | {'mixed bfloat16' if bfloat16 else 'float32'} | "
+                  f"{'baseline' if baseline else 'this'} | {seconds:.3f} | "
+                  f"{first / seconds:.2f}x |", flush=True)
 
     model = load(args.model)
     print(f"\nSampling with {args.model} (up to 250 steps, best of 3):\n")

@@ -14,13 +14,14 @@ import sys
 from pathlib import Path
 
 from .hparams import HParams, parse_overrides
-from .sampling import DEFAULT_TEMPERATURE
 
 #: Defaults of ``sketchlib train``: the reference's, decoder-only (the VAE comes later).
 TRAIN_DEFAULTS = HParams(conditional=False)
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .sampling import DEFAULT_TEMPERATURE  # loads Keras: inside main's Ctrl-C handling
+
     parser = argparse.ArgumentParser(
         prog="sketchlib", description="Train Sketch-RNN models and draw with them.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -69,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _train(args) -> None:
     from .datasets import load_dataset
-    from .training import HPARAMS, find_checkpoint, train
+    from .training import HPARAMS, train
 
     names = [name for item in args.data for name in item.split(",") if name]
     saved = args.log_root / HPARAMS
@@ -84,16 +85,8 @@ def _train(args) -> None:
     print(f"training on {', '.join(names)}: {len(dataset.train)} sketches (longest "
           f"{dataset.max_seq_len} steps), scale factor {dataset.scale_factor:.3f}; one "
           f"progress-bar epoch = {hps.save_every} steps")
-    try:
-        train(hps, dataset, args.log_root, resume=args.resume, seed=args.seed,
-              group_by_length=args.group_by_length, bfloat16=args.bfloat16, verbose=verbose)
-    except KeyboardInterrupt:
-        try:
-            where = f"the last checkpoint is {find_checkpoint(args.log_root, 'latest')}"
-        except FileNotFoundError:
-            where = "no checkpoint was written yet"
-        raise Interrupted(f"interrupted; {where}: continue with the same command and "
-                          "--resume") from None
+    train(hps, dataset, args.log_root, resume=args.resume, seed=args.seed,
+          group_by_length=args.group_by_length, bfloat16=args.bfloat16, verbose=verbose)
     print(f"draw with: sketchlib sample --model {args.log_root} --out samples.svg")
 
 
@@ -124,16 +117,29 @@ def _sample(args) -> None:
     print(f"wrote {len(sketches)} sketches to {args.out}")
 
 
-class Interrupted(Exception):
-    """Ctrl-C during training, with where the run can go on from."""
+def _interrupted(args) -> str:
+    """The line printed after Ctrl-C: for training, where the run can go on from."""
+    if args.command != "train":
+        return "sketchlib sample: interrupted"
+    from .training import find_checkpoint
+
+    try:
+        where = f"the last checkpoint is {find_checkpoint(args.log_root, 'latest')}"
+    except FileNotFoundError:
+        where = "no checkpoint was written yet"
+    return f"sketchlib train: interrupted; {where}: continue with the same command and --resume"
 
 
 def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except KeyboardInterrupt:  # while the libraries load
+        print("sketchlib: interrupted", file=sys.stderr)
+        return 130
     try:
         {"train": _train, "sample": _sample}[args.command](args)
-    except Interrupted as stop:
-        print(f"sketchlib {args.command}: {stop}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(_interrupted(args), file=sys.stderr)
         return 130
     except (ValueError, FileNotFoundError, FileExistsError, KeyError,
             FloatingPointError) as error:

@@ -6,9 +6,11 @@ downwards, as in QuickDraw), so the plots flip the y axis.
 
 from __future__ import annotations
 
+import io
 import math
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from .strokes import stroke3_to_polylines
 
@@ -53,18 +55,32 @@ def plot_sketch(sketch, ax=None, color_by_order: bool = False, color: str = "bla
     return ax
 
 
+class SketchFigure(Figure):
+    """A matplotlib figure outside pyplot that a notebook displays as a PNG (``_repr_png_``):
+    returned by a drawing function, it is shown once, however the cell ends."""
+
+    def _repr_png_(self):
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", bbox_inches="tight")
+        return buffer.getvalue()
+
+
 def plot_grid(sketches, ncols: int = 5, titles=None, size: float = 2.0, title=None,
               **kwargs):
     """Draw sketches in a grid of ``ncols`` columns, under an optional figure ``title``;
-    returns the figure. ``kwargs`` go to :func:`plot_sketch` (e.g. ``color_by_order=True``)."""
-    import matplotlib.pyplot as plt
+    returns the figure. ``kwargs`` go to :func:`plot_sketch` (e.g. ``color_by_order=True``).
+    An empty sketch is shown as "(empty)", as in :func:`grid_svg`.
 
+    The figure is not registered with pyplot: a notebook shows it once, as the value of the
+    cell it ends (a pyplot figure would also be shown when the cell finishes: twice); in a
+    script, save it with ``fig.savefig``."""
     count = len(sketches)
     if count == 0:
         raise ValueError("plot_grid needs at least one sketch")
     ncols = min(ncols, count)
     nrows = math.ceil(count / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
+    fig = SketchFigure(figsize=(size * ncols, size * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
     for i, ax in enumerate(axes.flat):
         if i < count:
             plot_sketch(sketches[i], ax=ax, title=titles[i] if titles is not None else None,
@@ -81,6 +97,11 @@ def _add_to_svg(drawing, sketch, corner, size: float, margin: float, stroke_widt
                 color: str) -> None:
     """Add the sketch's strokes to an svgwrite drawing, fitted into the ``size`` square
     whose top-left corner is ``corner``; one ``<path>`` per stroke."""
+    if len(sketch) == 0:  # a drawing that ended at once, as plot_sketch shows it
+        drawing.add(drawing.text("(empty)", insert=(corner[0] + size / 2, corner[1] + size / 2),
+                                 text_anchor="middle", font_size=size / 12, fill="gray",
+                                 font_family="sans-serif"))
+        return
     lines = stroke3_to_polylines(sketch)
     points = np.vstack(lines)
     low = points.min(axis=0)
@@ -107,9 +128,12 @@ def to_svg(sketch, path=None, size: int = 200, margin: int = 10, stroke_width: f
 def grid_svg(sketches, path=None, ncols: int = 4, size: int = 200, margin: int = 10,
              stroke_width: float = 2.0, color: str = "black") -> str:
     """Several sketches as one SVG document, in a grid of ``ncols`` columns of ``size``
-    squares; also written to ``path`` when given."""
+    squares; also written to ``path`` when given. An empty sketch is shown as "(empty)", as
+    in :func:`plot_grid`."""
     import svgwrite
 
+    if len(sketches) == 0:
+        raise ValueError("grid_svg needs at least one sketch")
     ncols = max(1, min(ncols, len(sketches)))
     nrows = -(-len(sketches) // ncols)
     width, height = ncols * size, nrows * size

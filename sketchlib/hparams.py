@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,8 +76,12 @@ class HParams:
         return cls(**values)
 
     def save(self, path) -> None:
-        """Write as JSON (sorted keys, one per line)."""
-        Path(path).write_text(json.dumps(self.to_dict(), indent=1, sort_keys=True) + "\n")
+        """Write as JSON (sorted keys, one per line), atomically: a temporary file, then a
+        rename, so that an interrupted write never leaves a cut file behind."""
+        path = Path(path)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(json.dumps(self.to_dict(), indent=1, sort_keys=True) + "\n")
+        os.replace(temporary, path)
 
     @classmethod
     def load(cls, path) -> "HParams":

@@ -328,10 +328,9 @@ def _check_log_root(log_root: Path, hps: HParams, data: dict, resume: bool) -> N
     if not resume and has_model:
         raise FileExistsError(f"{log_root} already holds a model; pass --resume to continue "
                               "it, or choose another --log-root")
-    if resume and not (log_root / HPARAMS).exists():
-        raise FileNotFoundError(f"nothing to resume in {log_root}: it holds no run "
-                                f"({HPARAMS} is missing)")
-    if resume:
+    if resume and not log_root.is_dir():
+        raise FileNotFoundError(f"nothing to resume in {log_root}: it does not exist")
+    if resume and (log_root / HPARAMS).exists() and (log_root / DATA).exists():
         saved = HParams.load(log_root / HPARAMS).to_dict()
         changed = {key: (saved[key], value) for key, value in hps.to_dict().items()
                    if saved[key] != value and key not in RESUMABLE_CHANGES}
@@ -388,7 +387,7 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
     if len(dataset.train) < hps.batch_size:
         raise ValueError(f"{len(dataset.train)} training sketches (of at most "
                          f"{dataset.max_seq_len} rows) is fewer than batch_size={hps.batch_size}")
-    if resume:
+    if resume and (log_root / "latest.json").exists():
         data = json.loads((log_root / DATA).read_text())
         seed, group_by_length = data["seed"], data["group_by_length"]
         bfloat16 = data.get("bfloat16", False)

@@ -187,6 +187,87 @@ def test_resume_says_where_it_starts_and_a_finished_run_says_so(run, npz, tmp_pa
                      r"ckpt-0000000\d\); latest: .*ckpt-00000006", out)
 
 
+#: Runs `sketchlib train` and dies like kill -9 (os._exit) just before or just after the n-th
+#: rename onto a given name: a checkpoint folder (``ckpt-``) or the ``latest.json`` pointer.
+DIE_AT = """
+import os, sys
+from sketchlib import cli
+when, target = sys.argv[1].split(":")
+count, original, calls = int(sys.argv[2]), os.replace, []
+def dying(source, destination):
+    last = os.path.basename(destination).startswith(target) and len(calls) + 1 == count
+    calls.extend([1] if os.path.basename(destination).startswith(target) else [])
+    if last and when == "before":
+        os._exit(9)
+    original(source, destination)
+    if last:
+        os._exit(9)
+os.replace = dying
+cli.main(sys.argv[3:])
+"""
+
+
+@pytest.mark.parametrize("moment, count", [
+    ("before:ckpt-", 1), ("before:latest.json", 1), ("after:latest.json", 1),
+    ("before:ckpt-", 2), ("after:latest.json", 2)])
+def test_a_kill_at_any_point_of_a_checkpoint_loses_no_log_row(run, npz, tmp_path, moment,
+                                                               count):
+    """Killed before a checkpoint folder is in place, or before or after latest.json moves
+    to it (a kill just after once lost that interval's log row for good), in a brand-new run
+    or later: --resume goes on, log.csv ends with every interval once, and the weights equal
+    an uninterrupted run's."""
+    import subprocess
+    import sys
+
+    log_root = tmp_path / "run"
+    arguments = ["train", "--data", str(npz), "--log-root", str(log_root), "--verbose", "0",
+                 "--hparams", HPARAMS + ",num_steps=4"]
+    died = subprocess.run([sys.executable, "-c", DIE_AT, moment, str(count), *arguments],
+                          capture_output=True, text=True)
+    assert died.returncode == 9, died.stderr
+    assert (log_root / "latest.json").exists() == (count == 2 or moment.startswith("after"))
+    assert main(arguments + ["--resume"]) == 0
+    assert log_steps(log_root) == [2, 4]
+    straight, resumed = load(run, which="latest"), load(log_root, which="latest")
+    for a, b in zip(straight.weights, resumed.weights):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    pointed = {json.loads((log_root / f"{p}.json").read_text())["checkpoint"]
+               for p in ("latest", "best")}
+    assert {p.name for p in log_root.iterdir()} == {
+        "best.json", "data.json", "hparams.json", "latest.json", "log.csv", *pointed}
+
+
+def test_resume_of_a_run_killed_before_its_hparams_starts_from_step_0(npz, tmp_path):
+    """A brand-new run killed after data.json and before hparams.json (or before any
+    checkpoint) must not make --resume refuse: it starts from step 0."""
+    log_root = tmp_path / "run"
+    log_root.mkdir()
+    (log_root / "data.json").write_text("{}")  # as cut short; rewritten by the new start
+    (log_root / "ckpt-00000002.tmp").mkdir()  # a checkpoint write that never finished
+    assert main(["train", "--data", str(npz), "--log-root", str(log_root), "--resume",
+                 "--verbose", "0", "--hparams", HPARAMS + ",num_steps=2"]) == 0
+    assert log_steps(log_root) == [2]
+    assert not (log_root / "ckpt-00000002.tmp").exists()
+
+
+def test_ctrl_c_says_where_the_last_checkpoint_is(run, npz, tmp_path, monkeypatch, capsys):
+    """Ctrl-C: status 130 and one line naming the checkpoint to resume from."""
+    from sketchlib import training
+
+    log_root = tmp_path / "copy"
+    shutil.copytree(run, log_root)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(training, "train", interrupted)
+    assert main(["train", "--data", str(npz), "--log-root", str(log_root), "--resume",
+                 "--verbose", "0", "--hparams", "num_steps=8"]) == 130
+    assert capsys.readouterr().err == (
+        f"sketchlib train: interrupted; the last checkpoint is {log_root / 'ckpt-00000004'}: "
+        "continue with the same command and --resume\n")
+
+
 def test_resume_without_a_run_is_an_error(npz, tmp_path, capsys):
     """--resume into an empty log root: status 2, and nothing is created."""
     log_root = tmp_path / "nothing"

@@ -171,3 +171,33 @@ def test_grid_svg_fewer_sketches_than_columns(square):
     root = ET.fromstring(grid_svg([square, square], ncols=4, size=50))
     assert (root.get("width"), root.get("height")) == ("100", "50")
     assert grid_svg([square], ncols=3) == to_svg(square)
+
+
+def test_grid_svg_and_plot_grid_agree_on_empty_sketches(square):
+    """A drawing that ended at once is an "(empty)" cell in both grids (grid_svg once failed
+    on it); an empty list is an error in both."""
+    empty = np.zeros((0, 3), np.float32)
+    root = ET.fromstring(grid_svg([square, empty], ncols=2, size=100))
+    assert (root.get("width"), root.get("height")) == ("200", "100")
+    texts = root.findall(f".//{SVG}text")
+    assert [t.text for t in texts] == ["(empty)"]
+    assert float(texts[0].get("x")) == 150  # in the second cell
+    assert len(root.findall(f".//{SVG}path")) == 1
+    fig = plot_grid([square, empty], ncols=2)
+    assert [t.get_text() for t in fig.axes[1].texts] == ["(empty)"]
+    for function in (grid_svg, plot_grid):
+        with pytest.raises(ValueError, match="at least one sketch"):
+            function([])
+
+
+def test_plot_grid_is_shown_once_when_it_ends_a_notebook_cell(square):
+    """The figure is not registered with pyplot, so a notebook shows it once, as the cell's
+    value, and not a second time when the cell finishes."""
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    fig = plot_grid([square, square])
+    assert plt.get_fignums() == before
+    buffer = __import__("io").BytesIO()
+    fig.savefig(buffer, format="png")  # and it still renders and saves
+    assert buffer.getvalue()[:4] == b"\x89PNG"
