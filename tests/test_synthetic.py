@@ -99,7 +99,8 @@ def test_synthetic_dataset(synthetic_data):
     assert isinstance(data, SketchDataset)
     assert (len(data.train), len(data.valid), len(data.test)) == (200, 20, 20)
     assert data.names == ("synthetic",)
-    assert data.max_seq_len == 250
+    assert data.max_seq_len == max(len(s) for split in ("train", "valid", "test")
+                                   for s in data.split(split))  # follows the data
     assert all(s.dtype == np.float32 and s.shape[1] == 3 for split in SPLITS
                for s in data.split(split))
     offsets = np.concatenate([s[:, :2].ravel() for s in data.train]).astype(np.float64)
@@ -117,7 +118,8 @@ def test_synthetic_dataset_deterministic_and_max_seq_len():
     raw = synthetic_splits(10, 5, 5, seed=2)
     limit = 20
     short = synthetic_dataset(10, 5, 5, seed=2, max_seq_len=limit)
-    assert short.max_seq_len == limit
+    longest_kept = max(len(s) for split in SPLITS for s in raw[split] if len(s) <= limit)
+    assert short.max_seq_len == longest_kept  # a cap: the longest sketch kept
     for split in SPLITS:
         kept = [s for s in raw[split] if len(s) <= limit]
         assert len(short.split(split)) == len(kept)
