@@ -20,7 +20,8 @@ TRAIN_DEFAULTS = HParams(conditional=False)
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .sampling import DEFAULT_TEMPERATURE  # loads Keras: inside main's Ctrl-C handling
+    # Loads Keras: inside main's Ctrl-C handling.
+    from .sampling import DEFAULT_PEN_TEMPERATURE, DEFAULT_TEMPERATURE
 
     parser = argparse.ArgumentParser(
         prog="sketchlib", description="Train Sketch-RNN models and draw with them.")
@@ -56,8 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE,
                         help="sampling temperature: pen and mixture logits / tau, sigmas * tau "
                              f"(default {DEFAULT_TEMPERATURE})")
-    sample.add_argument("--pen-temperature", type=float, default=None,
-                        help="a temperature for the pen logits alone (default: --temperature)")
+    sample.add_argument("--pen-temperature", type=float, default=DEFAULT_PEN_TEMPERATURE,
+                        help="the temperature of the pen logits alone (default "
+                             f"{DEFAULT_PEN_TEMPERATURE}: the model's own pen probabilities; "
+                             "give the same value as --temperature to temper everything)")
     sample.add_argument("--greedy", action="store_true", help="most likely choice every step")
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--checkpoint", choices=("best", "latest"), default="best",

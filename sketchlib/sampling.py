@@ -27,6 +27,10 @@ from .strokes import stroke5_to_stroke3
 
 #: The temperature of :func:`sample` and ``sketchlib sample`` when none is given.
 DEFAULT_TEMPERATURE = 0.5
+#: Their temperature of the pen logits alone: 1, the model's own pen probabilities. Tempering
+#: the pen like the offsets makes the rare "stop" rarer still, and cold sketches never end
+#: (chapter 3 measures the trade-off); ``pen_temperature=None`` tempers it like the rest.
+DEFAULT_PEN_TEMPERATURE = 1.0
 
 _COMPILED = weakref.WeakKeyDictionary()  # model -> {greedy: compiled loop}; holds no model
 
@@ -141,7 +145,8 @@ def _python_loop(model, noise, temperature, pen_temperature, greedy: bool) -> np
 
 def sample_stroke5(model, n: int = 1, temperature: float = DEFAULT_TEMPERATURE,
                    greedy: bool = False, seed=None, max_len: int | None = None,
-                   fast: bool = True, pen_temperature: float | None = None) -> np.ndarray:
+                   fast: bool = True,
+                   pen_temperature: float | None = DEFAULT_PEN_TEMPERATURE) -> np.ndarray:
     """``n`` sketches as stroke-5 ``(n, max_len, 5)``. Rows after a sketch's first end state
     are whatever the loop left there: the model's further draws, or zeros once the portable
     loop has stopped; :func:`sample` cuts them off."""
@@ -160,11 +165,12 @@ def sample_stroke5(model, n: int = 1, temperature: float = DEFAULT_TEMPERATURE,
 
 def sample(model, n: int = 1, temperature: float = DEFAULT_TEMPERATURE, greedy: bool = False,
            seed=None, max_len: int | None = None, fast: bool = True,
-           pen_temperature: float | None = None) -> list[np.ndarray]:
+           pen_temperature: float | None = DEFAULT_PEN_TEMPERATURE) -> list[np.ndarray]:
     """Draw ``n`` sketches (a batch, all at once) from a decoder-only model: a list of
     stroke-3 arrays in the model's normalised units, each cut at its end state. ``fast``:
     compiled loop or portable Python loop (the same sketches for the same ``seed``).
-    ``pen_temperature`` tempers the pen logits alone (default: ``temperature``)."""
+    ``pen_temperature`` divides the pen logits instead of ``temperature``
+    (:data:`DEFAULT_PEN_TEMPERATURE`; ``None``: ``temperature``, as the reference does)."""
     strokes5 = sample_stroke5(model, n, temperature, greedy, seed, max_len, fast,
                               pen_temperature)
     return [stroke5_to_stroke3(rows) for rows in strokes5]

@@ -257,6 +257,14 @@ def test_pen_temperature_tempers_the_pen_alone(model):
     assert first_end(fast[0]) == first_end(portable[0])
     with pytest.raises(ValueError, match="pen_temperature must be > 0"):
         sample(model, 1, 0.5, pen_temperature=0.0)
+    # The default: the pen at DEFAULT_PEN_TEMPERATURE; None tempers it like the offsets.
+    from sketchlib.sampling import DEFAULT_PEN_TEMPERATURE
+
+    default = sample_stroke5(model, 6, 0.3, seed=4)
+    np.testing.assert_array_equal(
+        default, sample_stroke5(model, 6, 0.3, seed=4, pen_temperature=DEFAULT_PEN_TEMPERATURE))
+    assert not np.array_equal(default, sample_stroke5(model, 6, 0.3, seed=4,
+                                                      pen_temperature=None))
 
 
 def test_pretrained_unknown_name_is_a_helpful_error():
