@@ -350,7 +350,7 @@ def _nan_advice(hps: HParams, log_root: Path) -> str:
               for name in ("learning_rate", "grad_clip")
               if getattr(hps, name) > getattr(reference, name)]
     if causes:
-        fix = f"{' and '.join(causes)}: lower it"
+        fix = f"{' and '.join(causes)}: lower {'it' if len(causes) == 1 else 'them'}"
     else:
         fix = ("the settings are the reference's, so a rare unstable batch is the likely cause: "
                "lower learning_rate (for example to half)")

@@ -487,3 +487,17 @@ def test_evaluate_averages_batches_in_order_without_the_remainder(trained, tiny_
     assert result["pen_loss"] == pytest.approx(pen, rel=1e-5)
     assert result["loss"] == pytest.approx(offset + pen, rel=1e-5)
     assert result != evaluate(model, tiny_data.valid[5:20], batch_size=5)
+
+
+def test_nan_advice_fits_its_cause(tmp_path):
+    """The advice after a NaN names the setting above the reference's when there is one, and
+    says whether a checkpoint is there to resume from."""
+    from sketchlib.training import _nan_advice
+
+    (tmp_path / "run").mkdir()
+    hot = _nan_advice(TINY.replace(learning_rate=0.01, grad_clip=5.0), tmp_path / "run")
+    assert hot.startswith("learning_rate=0.01 is above the reference's 0.001 and grad_clip=5.0 "
+                          "is above the reference's 1.0: lower them")
+    assert hot.endswith("start again (no checkpoint was written yet)")
+    calm = _nan_advice(TINY, tmp_path / "run")
+    assert "settings are the reference's" in calm and "lower learning_rate" in calm
