@@ -338,8 +338,9 @@ def load_raw(name_or_path: str | os.PathLike) -> dict[str, list[np.ndarray]]:
 def load_dataset(names, max_seq_len: int | None = None,
                  scale_factor: float | None = None) -> SketchDataset:
     """Load one dataset or several (names or paths), concatenated split by split, and
-    :func:`prepare` them (``max_seq_len``: an optional cap; see there). ``load_dataset(["cat", "pig"])`` is a two-class dataset with one
-    scale factor and no labels, as in the reference."""
+    :func:`prepare` them (``max_seq_len``: an optional cap; see there).
+    ``load_dataset(["cat", "pig"])`` is a two-class dataset with one scale factor and no
+    labels, as in the reference."""
     names = [names] if isinstance(names, (str, os.PathLike)) else list(names)
     if not names:
         raise ValueError("load_dataset needs at least one dataset name")

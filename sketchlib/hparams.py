@@ -76,12 +76,8 @@ class HParams:
         return cls(**values)
 
     def save(self, path) -> None:
-        """Write as JSON (sorted keys, one per line), atomically: a temporary file, then a
-        rename, so that an interrupted write never leaves a cut file behind."""
-        path = Path(path)
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(json.dumps(self.to_dict(), indent=1, sort_keys=True) + "\n")
-        os.replace(temporary, path)
+        """Write as JSON (sorted keys, one per line), atomically (:func:`write_json`)."""
+        write_json(path, self.to_dict())
 
     @classmethod
     def load(cls, path) -> "HParams":
@@ -91,6 +87,15 @@ class HParams:
         """Apply ``"name=value,name=value"`` (the command line's ``--hparams``); see
         :func:`parse_overrides`."""
         return self.replace(**parse_overrides(text))
+
+
+def write_json(path, value) -> None:
+    """Write ``value`` as JSON (sorted keys, one per line) atomically: a temporary file, then a
+    rename, so that an interrupted write never leaves a cut file behind."""
+    path = Path(path)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(value, indent=1, sort_keys=True) + "\n")
+    os.replace(temporary, path)
 
 
 def parse_overrides(text: str) -> dict:

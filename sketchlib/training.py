@@ -18,7 +18,7 @@ from keras import ops
 from . import set_seed
 from .batching import SketchBatches, as_inputs
 from .datasets import SketchDataset
-from .hparams import HParams
+from .hparams import HParams, write_json
 from .model import SketchRNN
 
 
@@ -74,13 +74,6 @@ RESUMABLE_CHANGES = ("num_steps", "learning_rate", "min_learning_rate", "decay_r
                      "grad_clip")
 
 
-def _write_json(path: Path, value) -> None:
-    """Write JSON atomically (temporary file, then rename)."""
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(value, indent=1, sort_keys=True) + "\n")
-    os.replace(temporary, path)
-
-
 def _built(hps: HParams, bfloat16: bool = False) -> SketchRNN:
     """A :class:`SketchRNN` with its weights created (by one call on a one-step input)."""
     model = SketchRNN(hps, bfloat16=bfloat16)
@@ -107,9 +100,9 @@ def write_checkpoint(model: SketchRNN, log_root, data: dict, state: dict) -> Pat
     temporary.mkdir(parents=True)
     model.save_weights(temporary / WEIGHTS)
     model.hps.save(temporary / HPARAMS)
-    _write_json(temporary / DATA, data)
+    write_json(temporary / DATA, data)
     seed_state = [int(v) for v in np.asarray(model.dropout_seed.state)]
-    _write_json(temporary / STATE, {**state, "dropout_seed": seed_state})
+    write_json(temporary / STATE, {**state, "dropout_seed": seed_state})
     shutil.rmtree(final, ignore_errors=True)
     os.replace(temporary, final)
     return final
@@ -120,7 +113,7 @@ def point_to(log_root, checkpoint: Path, state: dict, pointers=("latest",)) -> N
     checkpoints (and leftovers of interrupted writes) that no pointer names."""
     log_root = Path(log_root)
     for pointer in pointers:
-        _write_json(log_root / f"{pointer}.json", {**state, "checkpoint": checkpoint.name})
+        write_json(log_root / f"{pointer}.json", {**state, "checkpoint": checkpoint.name})
     in_use = {json.loads((log_root / f"{p}.json").read_text())["checkpoint"]
               for p in ("latest", "best") if (log_root / f"{p}.json").exists()}
     for old in log_root.glob("ckpt-*"):
@@ -183,7 +176,7 @@ def export_model(path, destination, which: str = "best") -> Path:
     destination.mkdir(parents=True, exist_ok=True)
     model.save_weights(destination / WEIGHTS)
     model.hps.save(destination / HPARAMS)
-    _write_json(destination / DATA,
+    write_json(destination / DATA,
                 {key: value for key, value in model.data.items() if key != "checkpoint"})
     if (Path(path) / LOG).exists():
         shutil.copyfile(Path(path) / LOG, destination / LOG)
@@ -272,18 +265,15 @@ class Checkpointer(keras.callbacks.Callback):
         # at the previous checkpoint, and the rerun interval trims and rewrites its row.
         checkpoint = write_checkpoint(self.model, self.log_root, self.data, state)
         learning_rate = float(self.model.optimizer.learning_rate)  # the schedule at `step`
-        self._append_row({"step": step, "seconds": round(self.seconds, 1),
-                          "learning_rate": learning_rate, **logs})
-        point_to(self.log_root, checkpoint, state, pointers)
-
-    def _append_row(self, row: dict) -> None:
         log = self.log_root / LOG
         new = not log.exists()
         with log.open("a", newline="") as file:
             writer = csv.DictWriter(file, self.FIELDS, extrasaction="ignore")
             if new:
                 writer.writeheader()
-            writer.writerow(row)
+            writer.writerow({"step": step, "seconds": round(self.seconds, 1),
+                             "learning_rate": learning_rate, **logs})
+        point_to(self.log_root, checkpoint, state, pointers)
 
 
 def _log_rows(path: Path) -> list[dict]:
@@ -412,7 +402,7 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
             "(raise num_steps with --hparams to go on)")
         return model
     log_root.mkdir(parents=True, exist_ok=True)
-    _write_json(log_root / DATA, data)  # first: a log root with hparams.json has data.json
+    write_json(log_root / DATA, data)  # first: a log root with hparams.json has data.json
     hps.save(log_root / HPARAMS)
     trim_log(log_root, state["step"])
     say(f"resuming {log_root} from step {state['step']} of {total}" if resume else
