@@ -1,9 +1,9 @@
 """sketchlib: Sketch-RNN from the data up, the package of the hands-on Sketch-RNN book.
 
-One module per concept: ``strokes`` (formats, normalisation, RDP), ``quickdraw`` (ndjson,
-Google's simplification), ``datasets`` (named datasets, downloads, preparation),
-``synthetic`` (shapes drawn by the package), ``batching`` (augmentation, stroke-5 batches),
-``draw`` (figures, SVG, animations) and ``exercises`` (checks for the book's exercises).
+One module per concept (data: ``strokes``, ``quickdraw``, ``datasets``, ``synthetic``,
+``batching``; model: ``cells``, ``mdn``, ``model``, ``hparams``; use: ``training``,
+``checkpoints``, ``sampling``, ``pretrained``, ``draw``, ``widgets``, ``cli``, ``benchmark``)
+and one package, ``exercises``, with the checks of the book's exercises by chapter.
 """
 
 import os as _os
@@ -15,16 +15,8 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def set_seed(seed: int) -> None:
-    """Seed Python, NumPy and (when installed) Keras/TensorFlow, so reruns draw the same."""
-    import random
+    """Seed Python, NumPy and Keras (and its backend), so reruns draw the same."""
+    import keras
 
-    import numpy as np
-
-    random.seed(seed)
-    np.random.seed(seed)
-    try:
-        import keras
-    except ImportError:  # pragma: no cover - keras is a dependency
-        return
-    keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(seed)  # seeds Python's random and NumPy too
 

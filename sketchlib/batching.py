@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import keras
 import numpy as np
 
 from .strokes import stroke3_to_stroke5
@@ -81,13 +82,7 @@ def make_batch(sketches, max_len: int) -> Batch:
                  lengths=lengths)
 
 
-try:
-    from keras.utils import PyDataset as _PyDataset
-except ImportError:  # pragma: no cover - keras is a dependency; this keeps numpy-only use working
-    _PyDataset = object
-
-
-class SketchBatches(_PyDataset):
+class SketchBatches(keras.utils.PyDataset):
     """Batches for ``keras.Model.fit``: item ``i`` is ``(inputs, target)`` with
     ``inputs = {"encoder_input", "decoder_input", "lengths"}`` (see :class:`Batch`).
 

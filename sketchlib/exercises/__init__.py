@@ -1,0 +1,15 @@
+"""Checks for the book's exercises, one module per chapter: each check runs a student's
+function on test cases, compares it with sketchlib's own, and prints what is wrong with a hint
+(or that it is right).
+
+Every check returns ``True`` when the function is right and ``False`` otherwise; it never
+raises because of the student's code, so a notebook keeps running.
+"""
+
+from .chapter1 import check_rdp, check_scale_factor, check_stroke3_to_stroke5
+from .chapter2 import check_log_density, check_offset_loss, check_sample_step
+from .chapter3 import check_decoder_input, check_greedy_sketch, check_param_count
+
+__all__ = ["check_stroke3_to_stroke5", "check_rdp", "check_scale_factor",
+           "check_log_density", "check_offset_loss", "check_sample_step",
+           "check_decoder_input", "check_greedy_sketch", "check_param_count"]
