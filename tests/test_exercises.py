@@ -48,6 +48,26 @@ def test_stroke5_check_names_the_mistake(capsys):
     assert "(0, 0, 0, 0, 1)" in capsys.readouterr().out
 
 
+def split_point_twice(points, epsilon):
+    """RDP whose halves both keep the split point (a typical mistake)."""
+    points = np.asarray(points, dtype=float)
+    if len(points) < 3:
+        return points
+    start, end = points[0], points[-1]
+    direction = end - start
+    if np.allclose(direction, 0):
+        distances = np.linalg.norm(points - start, axis=1)
+    else:
+        rel = points - start
+        distances = (np.abs(direction[0] * rel[:, 1] - direction[1] * rel[:, 0])
+                     / np.linalg.norm(direction))
+    i = int(np.argmax(distances))
+    if distances[i] <= epsilon:
+        return points[[0, -1]]
+    return np.concatenate([split_point_twice(points[:i + 1], epsilon),
+                           split_point_twice(points[i:], epsilon)])
+
+
 def test_rdp_check_names_the_mistake(capsys):
     def keeps_everything(points, epsilon):
         return np.asarray(points)
@@ -62,6 +82,9 @@ def test_rdp_check_names_the_mistake(capsys):
     assert "sketchlib keeps 2" in capsys.readouterr().out
     assert not exercises.check_rdp(ignores_closed_strokes)
     assert "both ends are the same point" in capsys.readouterr().out
+    assert not exercises.check_rdp(split_point_twice)
+    out = capsys.readouterr().out
+    assert "keep it once" in out and "greater" not in out
 
 
 def test_scale_factor_check_names_the_mistake(capsys):
@@ -99,4 +122,155 @@ def test_chapter_solutions_pass_their_checks(capsys):
                 out = capsys.readouterr().out
                 assert "Not yet" not in out, f"{chapter.name}: a solution fails its check:\n{out}"
                 solutions += "Correct:" in out
-    assert solutions >= 3
+    assert solutions == len(exercises.__all__)  # every check has a solution that passes it
+
+
+# ----------------------------------------------------------------------------- chapter 2
+
+def log_density(x, y, mu_x, mu_y, sigma_x, sigma_y, rho, half=True):
+    """The chapter's solution; ``half=False`` forgets the 1/2 of the exponent."""
+    zx, zy = (x - mu_x) / sigma_x, (y - mu_y) / sigma_y
+    omr = 1 - rho ** 2
+    q = zx ** 2 + zy ** 2 - 2 * rho * zx * zy
+    return (-np.log(2 * np.pi) - np.log(sigma_x) - np.log(sigma_y) - 0.5 * np.log(omr)
+            - q / ((2 if half else 1) * omr))
+
+
+def test_log_density_check_names_the_mistake(capsys):
+    assert exercises.check_log_density(log_density)
+    assert "Correct:" in capsys.readouterr().out
+    assert not exercises.check_log_density(lambda *a: np.exp(log_density(*a)))
+    assert "return its logarithm" in capsys.readouterr().out
+    assert not exercises.check_log_density(lambda *a: log_density(*a, half=False))
+    assert "factor 1/2 is missing" in capsys.readouterr().out
+
+
+def offset_loss(target, output, num_mixture, max_seq_len, masked=True, per_length=False):
+    """The chapter's solution, and two typical mistakes."""
+    from sketchlib import mdn
+
+    params = mdn.split_output(output, num_mixture)
+    nll = -np.asarray(mdn.offset_log_likelihood(target[..., 0], target[..., 1], params))
+    mask = 1.0 - target[..., 4] if masked else np.ones(target.shape[:2])
+    total = (nll * mask).sum(axis=1)
+    return float(np.mean(total / (mask.sum(axis=1) if per_length else max_seq_len)))
+
+
+def test_offset_loss_check_names_the_mistake(capsys):
+    assert exercises.check_offset_loss(offset_loss)
+    assert "Correct:" in capsys.readouterr().out
+    assert not exercises.check_offset_loss(
+        lambda *a: offset_loss(*a, masked=False))
+    assert "mask the steps after the end" in capsys.readouterr().out
+    assert not exercises.check_offset_loss(lambda *a: offset_loss(*a, per_length=True))
+    assert "not by each sketch's length" in capsys.readouterr().out
+
+
+def sample_step(output, noise, temperature, num_mixture, sigma_scale=None, pen_tau=True):
+    """The chapter's solution; ``sigma_scale`` replaces tau on the sigmas, ``pen_tau=False``
+    leaves the pen logits untempered."""
+    from sketchlib import mdn
+
+    params = mdn.split_output(output, num_mixture)
+    pen_logits, log_pi, mu_x, mu_y, log_sx, log_sy, rho = (
+        np.asarray(v, dtype=np.float64) for v in params)
+
+    def pick(logits, uniform, tau):
+        logits = logits / tau
+        probs = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        probs /= probs.sum(axis=-1, keepdims=True)
+        return np.minimum((np.cumsum(probs, axis=-1) < uniform[:, None]).sum(axis=-1),
+                          probs.shape[-1] - 1)
+
+    pen = pick(pen_logits, noise[:, 0], temperature if pen_tau else 1.0)
+    k = pick(log_pi, noise[:, 1], temperature)
+    rows = np.arange(len(k))
+    scale = temperature if sigma_scale is None else sigma_scale(temperature)
+    sx, sy, r = np.exp(log_sx[rows, k]) * scale, np.exp(log_sy[rows, k]) * scale, rho[rows, k]
+    dx = mu_x[rows, k] + sx * noise[:, 2]
+    dy = mu_y[rows, k] + sy * (r * noise[:, 2] + np.sqrt(1 - r ** 2) * noise[:, 3])
+    return np.column_stack([dx, dy, np.eye(3)[pen]])
+
+
+def test_sample_step_check_names_the_mistake(capsys):
+    assert exercises.check_sample_step(sample_step)
+    assert "Correct:" in capsys.readouterr().out
+    assert not exercises.check_sample_step(lambda *a: sample_step(*a, sigma_scale=np.sqrt))
+    out = capsys.readouterr().out
+    assert "offsets differ" in out and "not by sqrt(tau)" in out
+    assert not exercises.check_sample_step(lambda *a: sample_step(*a, pen_tau=False))
+    out = capsys.readouterr().out
+    assert "pen states differ" in out and "divide the pen logits" in out
+
+
+# ----------------------------------------------------------------------------- chapter 3
+
+def test_decoder_input_check_names_the_mistake(capsys):
+    from sketchlib.batching import START_TOKEN
+
+    def shifted(target, start=START_TOKEN):
+        front = np.tile(start, (len(target), 1, 1))
+        return np.concatenate([front, np.asarray(target)[:, :-1]], axis=1)
+
+    assert exercises.check_decoder_input(shifted)
+    assert "Correct:" in capsys.readouterr().out
+    assert not exercises.check_decoder_input(lambda target: np.array(target))
+    assert "not shifted" in capsys.readouterr().out
+    assert not exercises.check_decoder_input(lambda t: shifted(t, start=np.zeros(5)))
+    assert "start token S0" in capsys.readouterr().out
+    assert not exercises.check_decoder_input(
+        lambda t: np.concatenate([np.tile(START_TOKEN, (len(t), 1, 1)), t], axis=1))
+    assert "one step too many" in capsys.readouterr().out
+
+
+def greedy_sketch(model, max_len, stop_at=4, feed_back=True):
+    """The chapter's solution; ``stop_at=None`` never stops, ``stop_at=3`` stops at a pen
+    lift, ``feed_back=False`` feeds S0 at every step."""
+    from keras import ops
+
+    from sketchlib import mdn
+    from sketchlib.batching import START_TOKEN
+
+    x, state, rows = START_TOKEN[None], model.initial_state(1), []
+    for _ in range(max_len):
+        output, state = model.step(x, state)
+        pen_logits, log_pi, mu_x, mu_y = [ops.convert_to_numpy(v)[0] for v in
+                                          mdn.split_output(output, model.hps.num_mixture)][:4]
+        best = np.argmax(log_pi)
+        row = np.zeros(5, dtype="float32")
+        row[:2] = mu_x[best], mu_y[best]
+        row[2 + np.argmax(pen_logits)] = 1
+        rows.append(row)
+        if stop_at is not None and row[stop_at] == 1:
+            break
+        x = row[None] if feed_back else START_TOKEN[None]
+    return np.array(rows)
+
+
+def test_model_that_stops_ends_its_greedy_drawing_at_row_5():
+    from sketchlib.exercises.chapter3 import model_that_stops
+    from sketchlib.sampling import sample_stroke5
+
+    rows = sample_stroke5(model_that_stops(), 1, greedy=True, max_len=60, fast=False)[0]
+    assert np.flatnonzero(rows[:, 4] == 1)[0] == 5
+    assert np.all(rows[:5, 2] == 1)  # pen down until then
+
+
+def test_greedy_check_tests_the_stop_rule(capsys):
+    assert exercises.check_greedy_sketch(greedy_sketch)
+    assert "Correct:" in capsys.readouterr().out
+    assert not exercises.check_greedy_sketch(lambda m, n: greedy_sketch(m, n, stop_at=None))
+    out = capsys.readouterr().out
+    assert "tiny model whose drawing ends" in out and "you return 60 rows" in out
+    assert not exercises.check_greedy_sketch(lambda m, n: greedy_sketch(m, n, feed_back=False))
+    assert "feed each row you produce back" in capsys.readouterr().out
+
+
+def test_param_count_check_names_the_mistake(capsys):
+    def count(units, m, lstm_bias=True):
+        return 4 * units * (5 + units) + 4 * units * lstm_bias + (units + 1) * (3 + 6 * m)
+
+    assert exercises.check_param_count(count)
+    assert "Correct:" in capsys.readouterr().out
+    assert not exercises.check_param_count(lambda u, m: count(u, m, lstm_bias=False))
+    assert "the LSTM has a bias too" in capsys.readouterr().out

@@ -27,18 +27,18 @@ def check_stroke3_to_stroke5(function) -> bool:
         if result is None or result.shape != expected.shape:
             shape = None if result is None else result.shape
             return report(False, f"for a sketch of {len(sketch)} rows and max_len={max_len}"
-                           f" the result should have shape {expected.shape}, not {shape}.",
-                           "one row per step up to max_len; 5 columns (dx, dy, p1, p2, p3).")
+                          f" the result should have shape {expected.shape}, not {shape}.",
+                          "one row per step up to max_len; 5 columns (dx, dy, p1, p2, p3).")
         n = len(sketch)
         if not np.allclose(result[:n, :2], expected[:n, :2]):
             return report(False, "the offsets (dx, dy) of the real rows are not copied over.",
-                           "columns 0 and 1 of stroke-5 are columns 0 and 1 of stroke-3.")
+                          "columns 0 and 1 of stroke-5 are columns 0 and 1 of stroke-3.")
         if not np.allclose(result[:n, 2:], expected[:n, 2:]):
             return report(False, "the pen state of the real rows is wrong.",
-                           "p1 = 1 - p (pen stays down), p2 = p (pen lifts), p3 = 0.")
+                          "p1 = 1 - p (pen stays down), p2 = p (pen lifts), p3 = 0.")
         if not np.allclose(result[n:], expected[n:]):
             return report(False, "the padding rows after the sketch are wrong.",
-                           "every row after the last point is the end row (0, 0, 0, 0, 1).")
+                          "every row after the last point is the end row (0, 0, 0, 0, 1).")
     return report(True, "your stroke-3 -> stroke-5 conversion matches sketchlib's.")
 
 
@@ -60,14 +60,19 @@ def check_rdp(function) -> bool:
         result, problem = call(function, points.copy(), epsilon)
         if problem:
             return report(False, f"on {name}: {problem}",
-                           "keep the ends, find the farthest point, and recurse on both halves.")
+                          "keep the ends, find the farthest point, and recurse on both halves.")
         result = np.asarray(result, dtype=float) if result is not None else None
         if result is None or result.ndim != 2 or result.shape[1] != 2:
             return report(False, f"on {name} the result should be a (k, 2) array of points.")
         if not (np.allclose(result[0], points[0]) and np.allclose(result[-1], points[-1])):
             return report(False, f"on {name} the first and last points must be kept.")
         if result.shape != expected.shape or not np.allclose(result, expected):
-            if np.allclose(points[0], points[-1]):
+            repeated = np.all(np.isclose(result[1:], result[:-1]), axis=1)
+            once = result[np.concatenate([[True], ~repeated])]
+            if repeated.any() and once.shape == expected.shape and np.allclose(once, expected):
+                hint = ("the split point ends the first half and starts the second: keep it "
+                        "once when you join the halves (drop the first point of the second).")
+            elif np.allclose(points[0], points[-1]):
                 hint = ("when both ends are the same point, the line has no direction: "
                         "use the distance to that point instead.")
             elif len(result) > len(expected):

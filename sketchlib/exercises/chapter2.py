@@ -85,11 +85,11 @@ def check_log_density(function) -> bool:
         result, problem = call_array(function, *[a.copy() for a in args])
         if problem:
             return report(False, problem, "start from zx = (x - mu_x) / sigma_x and "
-                           "zy = (y - mu_y) / sigma_y, then follow the formula in log form.")
+                          "zy = (y - mu_y) / sigma_y, then follow the formula in log form.")
         if result.shape != expected.shape:
             return report(False, f"for {n} points the result should have shape "
-                           f"{expected.shape}, not {result.shape}.",
-                           "compute element-wise with NumPy; do not sum or average.")
+                          f"{expected.shape}, not {result.shape}.",
+                          "compute element-wise with NumPy; do not sum or average.")
         if np.allclose(result, expected, rtol=1e-6, atol=1e-6):
             continue
         mistakes = _log_density_mistakes(*args)
@@ -98,18 +98,18 @@ def check_log_density(function) -> bool:
                 if wrong is not None and np.allclose(result, wrong, rtol=1e-6, atol=1e-6,
                                                      equal_nan=True):
                     return report(False, f"on {name} your values differ from sketchlib's.",
-                                   hint)
+                                  hint)
         if not np.all(np.isfinite(result)):
             return report(False, f"on {name} you get inf or NaN where sketchlib's value is "
-                           "finite.", "stay in log space: never compute exp(-Z / ...) and "
-                           "then its log; with tiny sigmas the exponential underflows to 0.")
+                          "finite.", "stay in log space: never compute exp(-Z / ...) and "
+                          "then its log; with tiny sigmas the exponential underflows to 0.")
         worst = int(np.argmax(np.abs(result - expected)))
         return report(False, f"on {name} your values differ from sketchlib's (for example "
-                       f"{result[worst]:.4g} instead of {expected[worst]:.4g}).",
-                       "log N = -log(2 pi) - log sigma_x - log sigma_y - 0.5 log(1 - rho^2) "
-                       "- Z / (2 (1 - rho^2)), Z = zx^2 + zy^2 - 2 rho zx zy.")
+                      f"{result[worst]:.4g} instead of {expected[worst]:.4g}).",
+                      "log N = -log(2 pi) - log sigma_x - log sigma_y - 0.5 log(1 - rho^2) "
+                      "- Z / (2 (1 - rho^2)), Z = zx^2 + zy^2 - 2 rho zx zy.")
     return report(True, "your bivariate normal log-density matches sketchlib's, extreme "
-                   "parameters included.")
+                  "parameters included.")
 
 
 def _loss_test_cases():
@@ -141,13 +141,13 @@ def check_offset_loss(function) -> bool:
         result, problem = call(function, target.copy(), output.copy(), m, max_seq_len)
         if problem:
             return report(False, problem, "split the output with mdn.split_output, get the "
-                           "log-likelihood of every step with mdn.offset_log_likelihood, then "
-                           "mask, sum and divide.")
+                          "log-likelihood of every step with mdn.offset_log_likelihood, then "
+                          "mask, sum and divide.")
         try:
             value = float(as_array(result))
         except (TypeError, ValueError):
             return report(False, "the function should return one number (a scalar).",
-                           "sum over the steps, divide by max_seq_len, average over the batch.")
+                          "sum over the steps, divide by max_seq_len, average over the batch.")
         if np.isclose(value, expected, rtol=1e-4, atol=1e-6):
             continue
         params = mdn.split_output(output, m)
@@ -180,10 +180,10 @@ def check_offset_loss(function) -> bool:
         for wrong, hint in mistakes:
             if np.isclose(value, wrong, rtol=1e-4, atol=1e-6):
                 return report(False, f"on {name} you get {value:.5f}, sketchlib gets "
-                               f"{expected:.5f}.", hint)
+                              f"{expected:.5f}.", hint)
         return report(False, f"on {name} you get {value:.5f}, sketchlib gets {expected:.5f}.",
-                       "L_s = mean over sketches of sum over steps of -log p(dx, dy) * (1 - p3),"
-                       " divided by max_seq_len.")
+                      "L_s = mean over sketches of sum over steps of -log p(dx, dy) * (1 - p3),"
+                      " divided by max_seq_len.")
     return report(True, "your offset loss matches sketchlib's reconstruction_loss.")
 
 
@@ -234,12 +234,12 @@ def check_sample_step(function) -> bool:
         result, problem = call_array(function, output.copy(), noise.copy(), temperature, m)
         if problem:
             return report(False, problem, "get the parameters with mdn.split_output; pick "
-                           "the pen state with noise[:, 0] and the component with noise[:, 1] "
-                           "(inverse CDF); build the offset from noise[:, 2:].")
+                          "the pen state with noise[:, 0] and the component with noise[:, 1] "
+                          "(inverse CDF); build the offset from noise[:, 2:].")
         if result.shape != expected.shape:
             return report(False, f"the result should have shape {expected.shape}, not "
-                           f"{result.shape}.", "one stroke-5 row (dx, dy, p1, p2, p3) per "
-                           "sketch of the batch, the pen state one-hot.")
+                          f"{result.shape}.", "one stroke-5 row (dx, dy, p1, p2, p3) per "
+                          "sketch of the batch, the pen state one-hot.")
         pen_ok = np.array_equal(result[:, 2:], expected[:, 2:])
         offsets_ok = np.allclose(result[:, :2], expected[:, :2], rtol=1e-4, atol=1e-4)
         if pen_ok and offsets_ok:
@@ -259,8 +259,8 @@ def check_sample_step(function) -> bool:
                 if np.array_equal(result[:, 2:], wrong[:, 2:]):
                     return report(False, f"{at} the pen states differ from sketchlib's.", hint)
             return report(False, f"{at} the pen states differ from sketchlib's.",
-                           "q = softmax(pen_logits / tau); the state is the number of "
-                           "entries of cumsum(q) below noise[:, 0]; return it one-hot.")
+                          "q = softmax(pen_logits / tau); the state is the number of "
+                          "entries of cumsum(q) below noise[:, 0]; return it one-hot.")
         offset_mistakes = [
             (dict(mix_tau=False), "divide the mixture logits (log_pi) by the temperature "
                                   "before the softmax, as for the pen."),
@@ -277,8 +277,8 @@ def check_sample_step(function) -> bool:
             if np.allclose(result[:, :2], wrong[:, :2], rtol=1e-4, atol=1e-4):
                 return report(False, f"{at} the offsets differ from sketchlib's.", hint)
         return report(False, f"{at} the offsets differ from sketchlib's.",
-                       "pick component k with noise[:, 1], then dx = mu_x + tau sigma_x n1 and "
-                       "dy = mu_y + tau sigma_y (rho n1 + sqrt(1 - rho^2) n2), "
-                       "with n1, n2 = noise[:, 2], noise[:, 3].")
+                      "pick component k with noise[:, 1], then dx = mu_x + tau sigma_x n1 and "
+                      "dy = mu_y + tau sigma_y (rho n1 + sqrt(1 - rho^2) n2), "
+                      "with n1, n2 = noise[:, 2], noise[:, 3].")
     return report(True, "your sampling step draws exactly what sketchlib's draws, at every "
-                   "temperature.")
+                  "temperature.")

@@ -29,11 +29,11 @@ def check_decoder_input(function) -> bool:
         result, problem = call_array(function, target)
         if problem:
             return report(False, problem, "start from np.zeros_like(target): put S0 in row 0 of "
-                           "every sketch, then the target's rows 0 .. N-2 in rows 1 .. N-1.")
+                          "every sketch, then the target's rows 0 .. N-2 in rows 1 .. N-1.")
         if not np.array_equal(target, batch.target):
             return report(False, "the function changed the target it was given.",
-                           "build a new array (np.zeros_like or np.concatenate) instead of "
-                           "writing into the target.")
+                          "build a new array (np.zeros_like or np.concatenate) instead of "
+                          "writing into the target.")
         if result.shape != expected.shape:
             hint = "the input has as many steps as the target, one sketch per row of the batch."
             if result.ndim == 3 and result.shape[1] == expected.shape[1] + 1:
@@ -42,25 +42,25 @@ def check_decoder_input(function) -> bool:
             elif result.ndim == 2:
                 hint = "keep the batch axis: shift along axis 1 (the steps) of every sketch."
             return report(False, f"for {shape} the result should have shape "
-                           f"{expected.shape}, not {result.shape}.", hint)
+                          f"{expected.shape}, not {result.shape}.", hint)
         if np.allclose(result, expected):
             continue
         if np.allclose(result, target):
             return report(False, "this is the target itself, not shifted.",
-                           "at step i the decoder sees S_(i-1) and must predict S_i; with no "
-                           "shift it would be asked to copy its input, a known bug of some "
-                           "ports.")
+                          "at step i the decoder sees S_(i-1) and must predict S_i; with no "
+                          "shift it would be asked to copy its input, a known bug of some "
+                          "ports.")
         if np.allclose(result[:, 1:], expected[:, 1:]):
             return report(False, f"row 0 should be the start token S0 = {START_TOKEN.tolist()}"
-                           f", not {result[0, 0].tolist()}.",
-                           "S0 is a pen-down move of length zero: (0, 0, 1, 0, 0).")
+                          f", not {result[0, 0].tolist()}.",
+                          "S0 is a pen-down move of length zero: (0, 0, 1, 0, 0).")
         if result.shape[1] > 1 and np.allclose(result[:, :-1], target[:, 1:]):
             return report(False, "the target is shifted the wrong way (to the left).",
-                           "the input lags one step behind the target: input row i is "
-                           "target row i - 1.")
+                          "the input lags one step behind the target: input row i is "
+                          "target row i - 1.")
         return report(False, f"for {shape} some rows differ from sketchlib's decoder input.",
-                       "row 0 of every sketch is S0, row i (i >= 1) is the target's row i - 1, "
-                       "all five columns.")
+                      "row 0 of every sketch is S0, row i (i >= 1) is the target's row i - 1, "
+                      "all five columns.")
     return report(True, "your decoder input matches batching.make_batch's, S0 and all.")
 
 
@@ -99,26 +99,59 @@ def _greedy_hint(model, expected, i: int, mine) -> str:
             "most likely component.")
 
 
+def model_that_stops(rows: int = 6) -> SketchRNN:
+    """A tiny decoder (LSTM 2, M = 1) set by hand so that its greedy drawing is a straight line
+    that ends at row ``rows - 1``: one cell grows by the same amount at every step and the end
+    logit crosses the pen-down logit between rows ``rows - 2`` and ``rows - 1``. The shipped
+    sheep's greedy drawing never ends, so this is what tests the stop rule."""
+    units = 2
+    model = SketchRNN(HParams(conditional=False, dec_rnn_size=units, num_mixture=1))
+    model({"decoder_input": np.zeros((1, 1, 5), "float32")})
+    cell = model.decoder_cell
+    bias = np.zeros(4 * units, "float32")
+    bias[:units], bias[2 * units:] = 10.0, 10.0  # i, f, o gates open; f also gets +1
+    bias[units] = 0.2  # candidate of cell 0: tanh(0.2) added at every step
+    cell.kernel.assign(np.zeros(cell.kernel.shape, "float32"))
+    cell.recurrent_kernel.assign(np.zeros(cell.recurrent_kernel.shape, "float32"))
+    cell.bias.assign(bias)
+    state, h = [np.zeros((1, units), "float32")] * 2, []
+    for _ in range(rows):
+        output, state = model.step(np.zeros((1, 5), "float32"), state)
+        h.append(float(ops.convert_to_numpy(state[0])[0, 0]))
+    threshold = (h[rows - 2] + h[rows - 1]) / 2  # row i is drawn from h after i + 1 steps
+    kernel = np.zeros((units, 9), "float32")
+    kernel[0, 2] = 100.0  # the end logit rises with h
+    head_bias = np.array([0.0, -5.0, -100.0 * threshold,  # pen: down, lift, end
+                          0.0, 0.4, 0.1, -3.0, -3.0, 0.0], "float32")  # pi, mu, log sigma, rho
+    model.output_layer.kernel.assign(kernel)
+    model.output_layer.bias.assign(head_bias)
+    return model
+
+
 def check_greedy_sketch(function, model=None) -> bool:
     """Check ``function(model, max_len) -> (n, 5)``, one greedy drawing as stroke-5 rows up to
     and including its first end row (or ``max_len`` rows), against
-    :func:`sketchlib.sampling.sample_stroke5` with ``greedy=True``. ``model``: the shipped
-    sheep model when ``None``."""
-    model = shipped_model() if model is None else model
-    for max_len in (1, 3, 60, 250):
+    :func:`sketchlib.sampling.sample_stroke5` with ``greedy=True``: on ``model`` (the shipped
+    sheep when ``None``), then on :func:`model_that_stops`, whose drawing ends."""
+    sheep = shipped_model() if model is None else model
+    stopper = model_that_stops()
+    for model, max_len in ((sheep, 1), (sheep, 3), (sheep, 60), (sheep, 250),
+                           (stopper, 60), (stopper, 6), (stopper, 5)):
+        where = (f"with max_len={max_len}" if model is sheep else
+                 f"on a tiny model whose drawing ends at row 5, with max_len={max_len}")
         rows = sample_stroke5(model, 1, greedy=True, max_len=max_len, fast=False)[0]
         ends = np.flatnonzero(rows[:, 4] == 1)
         expected = rows[:ends[0] + 1] if len(ends) else rows
         result, problem = call_array(function, model, max_len)
         if problem:
-            return report(False, f"with max_len={max_len}: {problem}",
-                           "start from x = S0 and state = model.initial_state(1); call "
-                           "model.step(x, state) max_len times at most.")
+            return report(False, f"{where}: {problem}",
+                          "start from x = S0 and state = model.initial_state(1); call "
+                          "model.step(x, state) max_len times at most.")
         if result.ndim == 3 and result.shape[0] == 1:
             result = result[0]
         if result.ndim != 2 or result.shape[1] != 5:
             return report(False, f"the result should be stroke-5 rows of shape (n, 5), not "
-                           f"{result.shape}.", "one row (dx, dy, p1, p2, p3) per step.")
+                          f"{result.shape}.", "one row (dx, dy, p1, p2, p3) per step.")
         common = min(len(result), len(expected))
         differs = np.flatnonzero(~np.all(np.isclose(result[:common], expected[:common],
                                                     atol=1e-4), axis=1))
@@ -126,21 +159,21 @@ def check_greedy_sketch(function, model=None) -> bool:
             i = int(differs[0])
             mine, theirs = result[i], expected[i]
             hint = _greedy_hint(model, expected, i, mine)
-            return report(False, f"with max_len={max_len} row {i} is {np.round(mine, 3)}; "
-                           f"sketchlib draws {np.round(theirs, 3)}.", hint)
+            return report(False, f"{where} row {i} is {np.round(mine, 3)}; "
+                          f"sketchlib draws {np.round(theirs, 3)}.", hint)
         if len(result) == len(expected) - 1 and len(ends):
-            return report(False, f"with max_len={max_len} the drawing should end with its end "
-                           "row (p3 = 1); yours stops just before it.",
-                           "append the row with p3 = 1, then stop.")
+            return report(False, f"{where} the drawing should end with its end "
+                          "row (p3 = 1); yours stops just before it.",
+                          "append the row with p3 = 1, then stop.")
         if len(result) > len(expected):
-            return report(False, f"with max_len={max_len} you return {len(result)} rows; the "
-                           f"drawing ends after {len(expected)}.",
-                           "stop at the first row whose pen state is p3 (and never go past "
-                           "max_len rows).")
+            return report(False, f"{where} you return {len(result)} rows; the "
+                          f"drawing ends after {len(expected)}.",
+                          "stop at the first row whose pen state is p3 (and never go past "
+                          "max_len rows).")
         if len(result) < len(expected):
-            return report(False, f"with max_len={max_len} you return {len(result)} rows; "
-                           f"sketchlib draws {len(expected)}.",
-                           "keep going until the pen's end state or max_len rows.")
+            return report(False, f"{where} you return {len(result)} rows; "
+                          f"sketchlib draws {len(expected)}.",
+                          "keep going until the pen's end state or max_len rows.")
     return report(True, "your greedy drawing is sketchlib's, row for row.")
 
 
@@ -154,7 +187,7 @@ def check_param_count(function) -> bool:
         result, problem = call(function, units, mixtures)
         if problem:
             return report(False, problem, "add up the LSTM (W, b) and the output layer "
-                           "(W_y, b_y).")
+                          "(W_y, b_y).")
         try:
             value = int(result)
         except (TypeError, ValueError):
@@ -175,5 +208,5 @@ def check_param_count(function) -> bool:
         hint = guesses.get(value, "LSTM: [x, h] (5 + units numbers) times W (4 units columns), "
                                   "plus 4 units biases; output: (units + 1)(3 + 6M).")
         return report(False, f"for units={units}, M={mixtures} you count {value:,d}; the model "
-                       f"has {expected:,d}.", hint)
+                      f"has {expected:,d}.", hint)
     return report(True, "your count matches SketchRNN.count_params() for every size.")
