@@ -73,7 +73,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _train(args) -> None:
     from .datasets import load_dataset
-    from .training import HPARAMS, train
+    from .checkpoints import HPARAMS
+    from .training import train
 
     names = [name for item in args.data for name in item.split(",") if name]
     saved = args.log_root / HPARAMS
@@ -124,7 +125,7 @@ def _interrupted(args) -> str:
     """The line printed after Ctrl-C: for training, where the run can go on from."""
     if args.command != "train":
         return "sketchlib sample: interrupted"
-    from .training import find_checkpoint
+    from .checkpoints import find_checkpoint
 
     try:
         where = f"the last checkpoint is {find_checkpoint(args.log_root, 'latest')}"

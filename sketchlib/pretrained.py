@@ -11,7 +11,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from .training import load_model
+from .checkpoints import load_model
 
 PACKAGE = "sketchlib.pretrained_models"
 

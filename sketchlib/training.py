@@ -1,13 +1,11 @@
-"""Training: the learning-rate schedule and optimiser of the reference, checkpoints that
-resume exactly, and the training loop (Keras ``fit``) with a CSV log and a NaN guard."""
+"""Training: the learning-rate schedule and optimiser of the reference, evaluation, and the
+training loop (Keras ``fit``) that checkpoints into a log root (see :mod:`sketchlib.checkpoints`)
+with a CSV log and a NaN guard."""
 
 from __future__ import annotations
 
-import csv
 import json
 import math
-import os
-import shutil
 import time
 from pathlib import Path
 
@@ -17,9 +15,16 @@ from keras import ops
 
 from . import set_seed
 from .batching import SketchBatches, as_inputs
+from .checkpoints import (DATA, HPARAMS, append_log_row, built_model, find_checkpoint, point_to,
+                          restore_checkpoint, trim_log, write_checkpoint)
 from .datasets import SketchDataset
 from .hparams import HParams, write_json
 from .model import SketchRNN
+
+#: Hyper-parameters that may change when a run is resumed (the rest define the model and the
+#: order of its batches).
+RESUMABLE_CHANGES = ("num_steps", "learning_rate", "min_learning_rate", "decay_rate",
+                     "grad_clip")
 
 
 @keras.saving.register_keras_serializable(package="sketchlib")
@@ -49,112 +54,12 @@ def make_optimizer(hps: HParams) -> keras.optimizers.Optimizer:
     return keras.optimizers.Adam(learning_rate=schedule, clipvalue=hps.grad_clip)
 
 
-# ----------------------------------------------------------------------------- checkpoints
-#
-# A log root holds one model's run:
-#
-#   hparams.json, data.json      what is trained on what (the scale factor among it)
-#   ckpt-00001000/               one checkpoint: model.weights.h5 (weights and optimiser
-#                                state), state.json (step, the dropout seed's state, which
-#                                the weights file omits), hparams.json, data.json
-#   latest.json, best.json       pointers {"checkpoint": "ckpt-00001000", "step": 1000, ...}
-#   log.csv                      one row of metrics per checkpoint interval
-#
-# A checkpoint directory is written under a temporary name and renamed, then the pointer is
-# replaced with ``os.replace``: an interrupted write never leaves a half checkpoint in use.
-
-WEIGHTS = "model.weights.h5"
-STATE = "state.json"
-HPARAMS = "hparams.json"
-DATA = "data.json"
-LOG = "log.csv"
-#: Hyper-parameters that may change when a run is resumed (the rest define the model and the
-#: order of its batches).
-RESUMABLE_CHANGES = ("num_steps", "learning_rate", "min_learning_rate", "decay_rate",
-                     "grad_clip")
-
-
-def _built(hps: HParams, bfloat16: bool = False) -> SketchRNN:
-    """A :class:`SketchRNN` with its weights created (by one call on a one-step input)."""
-    model = SketchRNN(hps, bfloat16=bfloat16)
-    model({"decoder_input": np.zeros((1, 1, 5), "float32")})
-    return model
-
-
 def build_model(hps: HParams, jit_compile=False, bfloat16: bool = False) -> SketchRNN:
     """A compiled :class:`SketchRNN` with its weights and optimiser state created
     (``bfloat16``: see :class:`~sketchlib.model.SketchRNN`)."""
-    model = _built(hps, bfloat16)
+    model = built_model(hps, bfloat16)
     model.compile(optimizer=make_optimizer(hps), jit_compile=jit_compile)
     model.optimizer.build(model.trainable_variables)
-    return model
-
-
-def write_checkpoint(model: SketchRNN, log_root, data: dict, state: dict) -> Path:
-    """Write ``ckpt-<step>`` under ``log_root`` (no pointer moves yet). ``state`` must hold
-    ``step``."""
-    log_root = Path(log_root)
-    name = f"ckpt-{int(state['step']):08d}"
-    final, temporary = log_root / name, log_root / (name + ".tmp")
-    shutil.rmtree(temporary, ignore_errors=True)
-    temporary.mkdir(parents=True)
-    model.save_weights(temporary / WEIGHTS)
-    model.hps.save(temporary / HPARAMS)
-    write_json(temporary / DATA, data)
-    seed_state = [int(v) for v in np.asarray(model.dropout_seed.state)]
-    write_json(temporary / STATE, {**state, "dropout_seed": seed_state})
-    shutil.rmtree(final, ignore_errors=True)
-    os.replace(temporary, final)
-    return final
-
-
-def point_to(log_root, checkpoint: Path, state: dict, pointers=("latest",)) -> None:
-    """Point ``latest.json`` (and ``best.json`` if asked) at ``checkpoint``; then delete the
-    checkpoints (and leftovers of interrupted writes) that no pointer names."""
-    log_root = Path(log_root)
-    for pointer in pointers:
-        write_json(log_root / f"{pointer}.json", {**state, "checkpoint": checkpoint.name})
-    in_use = {json.loads((log_root / f"{p}.json").read_text())["checkpoint"]
-              for p in ("latest", "best") if (log_root / f"{p}.json").exists()}
-    for old in log_root.glob("ckpt-*"):
-        if old.name not in in_use:
-            shutil.rmtree(old)
-
-
-def save_checkpoint(model: SketchRNN, log_root, data: dict, state: dict,
-                    pointers=("latest",)) -> Path:
-    """:func:`write_checkpoint`, then :func:`point_to` it."""
-    checkpoint = write_checkpoint(model, log_root, data, state)
-    point_to(log_root, checkpoint, state, pointers)
-    return checkpoint
-
-
-def find_checkpoint(path, which: str = "best") -> Path:
-    """The checkpoint directory meant by ``path``: a checkpoint (or pretrained model)
-    directory itself, or a log root, where ``which`` picks ``best`` or ``latest`` (the other
-    one if that pointer is missing)."""
-    path = Path(path)
-    if (path / WEIGHTS).exists():
-        return path
-    for pointer in (which, "latest" if which == "best" else "best"):
-        if (path / f"{pointer}.json").exists():
-            return path / json.loads((path / f"{pointer}.json").read_text())["checkpoint"]
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist")
-    raise FileNotFoundError(f"{path} holds no model: no {WEIGHTS}, latest.json or best.json "
-                            "(train one with `sketchlib train`)")
-
-
-def load_model(path, which: str = "best") -> SketchRNN:
-    """Load a trained model for sampling. ``model.data`` holds what it was trained on: the
-    ``scale_factor`` (sampling multiplies it back), the dataset ``names``, ``max_seq_len``,
-    and the ``checkpoint`` folder it was read from. ``path``: see :func:`find_checkpoint`."""
-    checkpoint = find_checkpoint(path, which)
-    hps = HParams.load(checkpoint / HPARAMS)
-    model = _built(hps)  # no optimiser state: export_model saves the weights alone
-    model.load_weights(checkpoint / WEIGHTS)
-    model.compile(optimizer=make_optimizer(hps))  # for evaluate(); the optimiser is unused
-    model.data = {**json.loads((checkpoint / DATA).read_text()), "checkpoint": str(checkpoint)}
     return model
 
 
@@ -166,32 +71,6 @@ def evaluate(model: SketchRNN, sketches, batch_size: int = 100) -> dict:
                             shuffle=False)
     return model.evaluate(batches, verbose=0, return_dict=True)
 
-
-def export_model(path, destination, which: str = "best") -> Path:
-    """Copy a trained model's weights (without optimiser state), hyper-parameters, data
-    description and, from a log root, its ``log.csv`` to ``destination``, a folder
-    :func:`load_model` reads (as the shipped models in ``data/pretrained`` are made)."""
-    model = load_model(path, which)
-    destination = Path(destination)
-    destination.mkdir(parents=True, exist_ok=True)
-    model.save_weights(destination / WEIGHTS)
-    model.hps.save(destination / HPARAMS)
-    write_json(destination / DATA,
-                {key: value for key, value in model.data.items() if key != "checkpoint"})
-    if (Path(path) / LOG).exists():
-        shutil.copyfile(Path(path) / LOG, destination / LOG)
-    return destination
-
-
-def restore_checkpoint(model: SketchRNN, checkpoint) -> dict:
-    """Load weights and optimiser state into a model from :func:`build_model`; returns the
-    checkpoint's ``state``."""
-    checkpoint = Path(checkpoint)
-    model.load_weights(checkpoint / WEIGHTS)  # restores the optimiser's variables too
-    state = json.loads((checkpoint / STATE).read_text())
-    seed = model.dropout_seed.state
-    seed.assign(np.asarray(state.pop("dropout_seed"), dtype=seed.dtype))
-    return state
 
 
 # ----------------------------------------------------------------------------- training loop
@@ -231,9 +110,6 @@ class Checkpointer(keras.callbacks.Callback):
     (also the best one, by ``val_loss``). After every batch: stop if the loss is not finite,
     without saving, so the last checkpoint stays the last good one."""
 
-    FIELDS = ("step", "seconds", "learning_rate", "loss", "offset_loss", "pen_loss",
-              "val_loss", "val_offset_loss", "val_pen_loss")
-
     def __init__(self, log_root, data: dict, state: dict):
         super().__init__()
         self.log_root, self.data = Path(log_root), data
@@ -265,50 +141,9 @@ class Checkpointer(keras.callbacks.Callback):
         # at the previous checkpoint, and the rerun interval trims and rewrites its row.
         checkpoint = write_checkpoint(self.model, self.log_root, self.data, state)
         learning_rate = float(self.model.optimizer.learning_rate)  # the schedule at `step`
-        log = self.log_root / LOG
-        new = not log.exists()
-        with log.open("a", newline="") as file:
-            writer = csv.DictWriter(file, self.FIELDS, extrasaction="ignore")
-            if new:
-                writer.writeheader()
-            writer.writerow({"step": step, "seconds": round(self.seconds, 1),
-                             "learning_rate": learning_rate, **logs})
+        append_log_row(self.log_root, {"step": step, "seconds": round(self.seconds, 1),
+                                       "learning_rate": learning_rate, **logs})
         point_to(self.log_root, checkpoint, state, pointers)
-
-
-def _log_rows(path: Path) -> list[dict]:
-    """The complete rows of a ``log.csv`` (a row cut short by a kill is left out)."""
-    if not path.exists():
-        return []
-    with path.open(newline="") as file:
-        rows = list(csv.DictReader(file))
-    return [row for row in rows if None not in row.values() and None not in row
-            and row["step"].isdigit()]
-
-
-def trim_log(log_root, step: int) -> None:
-    """Keep the rows of ``log.csv`` up to ``step`` (the checkpoint a run starts from): rows of
-    an interval whose checkpoint never became ``latest`` are written again when it is rerun."""
-    path = Path(log_root) / LOG
-    if not path.exists():
-        return
-    rows = _log_rows(path)
-    kept = [row for row in rows if int(row["step"]) <= step]
-    if len(kept) == len(rows) and path.read_text().endswith("\n"):
-        return
-    temporary = path.with_name(LOG + ".tmp")
-    with temporary.open("w", newline="") as file:
-        writer = csv.DictWriter(file, Checkpointer.FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(kept)
-    os.replace(temporary, path)
-
-
-def read_log(path) -> dict[str, np.ndarray]:
-    """A run's ``log.csv`` as a dict of columns: ``step``, ``seconds``, ``learning_rate``,
-    ``loss``, ``offset_loss``, ``pen_loss`` and their ``val_`` versions, each ``(rows,)``."""
-    rows = _log_rows(Path(path))
-    return {name: np.array([float(row[name]) for row in rows]) for name in Checkpointer.FIELDS}
 
 
 def _check_log_root(log_root: Path, hps: HParams, data: dict, resume: bool) -> None:
@@ -357,7 +192,7 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
           verbose="auto", jit_compile=False) -> SketchRNN:
     """Train (or resume, with ``resume=True``) a model on ``dataset`` for ``hps.num_steps``
     steps (rounded up to a multiple of ``hps.save_every``), checkpointing every
-    ``hps.save_every`` steps into ``log_root`` (see the layout above). The model's
+    ``hps.save_every`` steps into ``log_root`` (see :mod:`sketchlib.checkpoints`). The model's
     ``max_seq_len`` is the dataset's. Prints where it starts and ends unless ``verbose=0``.
     Returns the trained model; raises ``FloatingPointError`` if the loss becomes NaN.
 

@@ -17,7 +17,7 @@ from sketchlib.cli import main
 from sketchlib.hparams import HParams
 from sketchlib.pretrained import load
 from sketchlib.sampling import DEFAULT_TEMPERATURE, sample
-from sketchlib.training import find_checkpoint
+from sketchlib.checkpoints import find_checkpoint
 from sketchlib.strokes import stroke3_to_polylines
 from sketchlib.synthetic import synthetic_splits
 

@@ -15,7 +15,8 @@ from sketchlib import mdn, pretrained, set_seed
 from sketchlib.batching import START_TOKEN
 from sketchlib.hparams import HParams
 from sketchlib.sampling import draw_noise, sample, sample_offset_and_pen, sample_stroke5
-from sketchlib.training import build_model, load_model, save_checkpoint
+from sketchlib.checkpoints import load_model, save_checkpoint
+from sketchlib.training import build_model
 
 HPS = HParams(conditional=False, dec_rnn_size=16, num_mixture=3, batch_size=10, max_seq_len=40)
 

@@ -1,5 +1,6 @@
-"""sketchlib.training: the reference's learning-rate schedule and optimiser, checkpoints that
-resume exactly, the step stream, the CSV log, the best checkpoint and the NaN guard."""
+"""sketchlib.training and sketchlib.checkpoints: the reference's learning-rate schedule and
+optimiser, checkpoints that resume exactly, the step stream, the CSV log, the best checkpoint
+and the NaN guard."""
 
 import csv
 import json
@@ -14,19 +15,21 @@ from sketchlib import set_seed
 from sketchlib.batching import SketchBatches, as_inputs
 from sketchlib.hparams import HParams
 from sketchlib.synthetic import synthetic_dataset
+from sketchlib.checkpoints import (
+    export_model,
+    find_checkpoint,
+    load_model,
+    read_log as read_columns,
+    restore_checkpoint,
+    save_checkpoint,
+)
 from sketchlib.training import (
     Checkpointer,
     DecayingLearningRate,
     StepBatches,
     build_model,
     evaluate,
-    export_model,
-    find_checkpoint,
-    load_model,
     make_optimizer,
-    read_log as read_columns,
-    restore_checkpoint,
-    save_checkpoint,
     train,
 )
 
