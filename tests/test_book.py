@@ -1,8 +1,13 @@
 """The book: notebooks are committed clean and execute; the README's commands are the ones CI
-runs; the Colab install cells point at the repository named in _config.yml."""
+runs; every Colab install cell installs the version of sketchlib the book is built with, from
+the repository named in _config.yml.
+
+``python tests/test_book.py`` rewrites the install cells from those two (after a version bump).
+"""
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +15,25 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
+
+
+def install_cell_source() -> str:
+    """The first code cell of every chapter: in Colab, pip-install the tag ``v<version>`` of
+    the repository of _config.yml (``<version>``: ``sketchlib.__version__``)."""
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    version = re.search(r'^__version__ = "(.+)"$', (ROOT / "sketchlib" / "__init__.py")
+                        .read_text(), flags=re.MULTILINE).group(1)
+    return ("# In Google Colab, install the sketchlib this book was built with (elsewhere: "
+            "nothing to do).\n"
+            "import subprocess, sys\n"
+            f'PACKAGE = "sketchlib @ git+{url}@v{version}"\n'
+            'if "google.colab" in sys.modules:\n'
+            '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", PACKAGE], '
+            "check=True)")
+
+
+def first_code_cell(notebook: dict) -> dict:
+    return next(cell for cell in notebook["cells"] if cell["cell_type"] == "code")
 
 
 def test_there_are_chapter_notebooks():
@@ -31,13 +55,18 @@ def test_notebook_is_committed_without_outputs(notebook):
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
-def test_colab_install_cell_uses_the_configured_repository(notebook):
-    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
-    first_code = next(cell for cell in json.loads(notebook.read_text())["cells"]
-                      if cell["cell_type"] == "code")
-    source = "".join(first_code["source"])
-    assert "google.colab" in source, f"{notebook.name}: the first code cell must be the Colab install"
-    assert f"git+{url}" in source, f"{notebook.name}: install from {url}, as _config.yml says"
+def test_colab_install_cell_installs_this_version(notebook):
+    cell = first_code_cell(json.loads(notebook.read_text()))
+    assert "".join(cell["source"]) == install_cell_source(), (
+        f"{notebook.name}: its first code cell is not the install cell of this version and "
+        "repository; run `python tests/test_book.py` to rewrite it")
+    assert "hide-input" in cell["metadata"].get("tags", [])
+
+
+def test_install_cell_pins_the_package_version():
+    import sketchlib
+
+    assert f"@v{sketchlib.__version__}\"" in install_cell_source()
 
 
 def test_readme_commands_are_the_ones_ci_runs():
@@ -61,3 +90,12 @@ def test_notebook_executes(notebook, shared_data):
     errors = [output for cell in nb.cells if cell.cell_type == "code"
               for output in cell.outputs if output.output_type == "error"]
     assert not errors
+
+
+if __name__ == "__main__":  # rewrite the install cells of every chapter
+    for path in NOTEBOOKS:
+        notebook = json.loads(path.read_text())
+        first_code_cell(notebook)["source"] = install_cell_source().splitlines(keepends=True)
+        path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
+        print(f"{path.name}: install cell written")
+    sys.exit(0)
