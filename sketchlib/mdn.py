@@ -62,16 +62,16 @@ def split_output(output, num_mixture: int) -> MixtureParams:
 def bivariate_normal_log_density(x, y, mu_x, mu_y, log_sigma_x, log_sigma_y, rho):
     """``log N(x, y | mu, sigma, rho)`` of a bivariate normal with correlation ``rho``:
 
-    ``-log(2 pi sx sy sqrt(1 - rho^2)) - Z / (2 (1 - rho^2))`` with
-    ``Z = zx^2 + zy^2 - 2 rho zx zy``, ``zx = (x - mu_x) / sx``, ``zy = (y - mu_y) / sy``.
+    ``-log(2 pi sx sy sqrt(1 - rho^2)) - Q / (2 (1 - rho^2))`` with
+    ``Q = ux^2 + uy^2 - 2 rho ux uy``, ``ux = (x - mu_x) / sx``, ``uy = (y - mu_y) / sy``.
     ``x, y`` broadcast against the ``(..., M)`` parameters.
     """
-    zx = (x - mu_x) * ops.exp(-log_sigma_x)
-    zy = (y - mu_y) * ops.exp(-log_sigma_y)
+    ux = (x - mu_x) * ops.exp(-log_sigma_x)
+    uy = (y - mu_y) * ops.exp(-log_sigma_y)
     one_minus_rho2 = 1.0 - ops.square(rho)
-    z = ops.square(zx) + ops.square(zy) - 2.0 * rho * zx * zy
+    q = ops.square(ux) + ops.square(uy) - 2.0 * rho * ux * uy
     return (-math.log(2.0 * math.pi) - log_sigma_x - log_sigma_y
-            - 0.5 * ops.log(one_minus_rho2) - z / (2.0 * one_minus_rho2))
+            - 0.5 * ops.log(one_minus_rho2) - q / (2.0 * one_minus_rho2))
 
 
 def offset_log_likelihood(dx, dy, params: MixtureParams):

@@ -129,9 +129,9 @@ def test_chapter_solutions_pass_their_checks(capsys):
 
 def log_density(x, y, mu_x, mu_y, sigma_x, sigma_y, rho, half=True):
     """The chapter's solution; ``half=False`` forgets the 1/2 of the exponent."""
-    zx, zy = (x - mu_x) / sigma_x, (y - mu_y) / sigma_y
+    ux, uy = (x - mu_x) / sigma_x, (y - mu_y) / sigma_y
     omr = 1 - rho ** 2
-    q = zx ** 2 + zy ** 2 - 2 * rho * zx * zy
+    q = ux ** 2 + uy ** 2 - 2 * rho * ux * uy
     return (-np.log(2 * np.pi) - np.log(sigma_x) - np.log(sigma_y) - 0.5 * np.log(omr)
             - q / ((2 if half else 1) * omr))
 

@@ -14,43 +14,43 @@ from .core import as_array, call, call_array, report
 
 def _as_log_sigma(x, y, mu_x, mu_y, log_sigma_x, log_sigma_y, rho):
     """The log-density computed as if the sigmas were log-sigmas (a typical mistake)."""
-    zx, zy = (x - mu_x) * np.exp(-log_sigma_x), (y - mu_y) * np.exp(-log_sigma_y)
+    ux, uy = (x - mu_x) * np.exp(-log_sigma_x), (y - mu_y) * np.exp(-log_sigma_y)
     omr = 1.0 - rho ** 2
-    z = zx ** 2 + zy ** 2 - 2.0 * rho * zx * zy
+    q = ux ** 2 + uy ** 2 - 2.0 * rho * ux * uy
     return (-np.log(2 * np.pi) - log_sigma_x - log_sigma_y - 0.5 * np.log(omr)
-            - z / (2 * omr))
+            - q / (2 * omr))
 
 
 def _log_density_mistakes(x, y, mu_x, mu_y, sigma_x, sigma_y, rho) -> dict:
     """Typical wrong versions of the bivariate normal log-density, each with its hint."""
-    zx, zy = (x - mu_x) / sigma_x, (y - mu_y) / sigma_y
+    ux, uy = (x - mu_x) / sigma_x, (y - mu_y) / sigma_y
     omr = 1.0 - rho ** 2
-    z = zx ** 2 + zy ** 2 - 2.0 * rho * zx * zy
+    q = ux ** 2 + uy ** 2 - 2.0 * rho * ux * uy
     right = -np.log(2 * np.pi) - np.log(sigma_x) - np.log(sigma_y) - 0.5 * np.log(omr)
     with np.errstate(all="ignore"):
         return {
             "you return the density itself; return its logarithm (and compute the log "
-            "directly, never log(exp(...))).": np.exp(right - z / (2 * omr)),
+            "directly, never log(exp(...))).": np.exp(right - q / (2 * omr)),
             "the normaliser is 2 pi sigma_x sigma_y sqrt(1 - rho^2): the sqrt(1 - rho^2) "
             "is missing (it adds -0.5 log(1 - rho^2)).":
-                right + 0.5 * np.log(omr) - z / (2 * omr),
+                right + 0.5 * np.log(omr) - q / (2 * omr),
             "the normaliser has sqrt(1 - rho^2), not (1 - rho^2): its log is "
-            "0.5 log(1 - rho^2).": right - 0.5 * np.log(omr) - z / (2 * omr),
+            "0.5 log(1 - rho^2).": right - 0.5 * np.log(omr) - q / (2 * omr),
             "the factor 2 pi of the normaliser is missing: subtract log(2 pi).":
-                right + np.log(2 * np.pi) - z / (2 * omr),
+                right + np.log(2 * np.pi) - q / (2 * omr),
             "the normaliser has 2 pi, not pi: subtract log(2 pi).":
-                right + np.log(2.0) - z / (2 * omr),
+                right + np.log(2.0) - q / (2 * omr),
             "subtract log(sigma_x) + log(sigma_y), not sigma_x + sigma_y: this function gets "
             "the standard deviations themselves, not their logs.":
-                right + np.log(sigma_x) + np.log(sigma_y) - sigma_x - sigma_y - z / (2 * omr),
+                right + np.log(sigma_x) + np.log(sigma_y) - sigma_x - sigma_y - q / (2 * omr),
             "the arguments are standard deviations sigma, not log sigma: divide by sigma and "
             "subtract log(sigma).": _as_log_sigma(x, y, mu_x, mu_y, sigma_x, sigma_y, rho),
-            "divide Z by 2 (1 - rho^2), not by 2: the correlation also widens the exponent.":
-                right - z / 2,
-            "the exponent is -Z / (2 (1 - rho^2)): the factor 1/2 is missing.": right - z / omr,
-            "the cross term of Z is -2 rho zx zy (a minus sign).":
-                right - (zx ** 2 + zy ** 2 + 2.0 * rho * zx * zy) / (2 * omr),
-            "standardise with the standard deviation: zx = (x - mu_x) / sigma_x, not divided "
+            "divide Q by 2 (1 - rho^2), not by 2: the correlation also widens the exponent.":
+                right - q / 2,
+            "the exponent is -Q / (2 (1 - rho^2)): the factor 1/2 is missing.": right - q / omr,
+            "the cross term of Q is -2 rho ux uy (a minus sign).":
+                right - (ux ** 2 + uy ** 2 + 2.0 * rho * ux * uy) / (2 * omr),
+            "standardise with the standard deviation: ux = (x - mu_x) / sigma_x, not divided "
             "by the variance.":
                 right - (((x - mu_x) / sigma_x ** 2) ** 2 + ((y - mu_y) / sigma_y ** 2) ** 2
                          - 2.0 * rho * (x - mu_x) * (y - mu_y) / (sigma_x * sigma_y) ** 2)
@@ -84,8 +84,8 @@ def check_log_density(function) -> bool:
             np.log(case["sigma_y"]), case["rho"])), dtype=np.float64)
         result, problem = call_array(function, *[a.copy() for a in args])
         if problem:
-            return report(False, problem, "start from zx = (x - mu_x) / sigma_x and "
-                          "zy = (y - mu_y) / sigma_y, then follow the formula in log form.")
+            return report(False, problem, "start from ux = (x - mu_x) / sigma_x and "
+                          "uy = (y - mu_y) / sigma_y, then follow the formula in log form.")
         if result.shape != expected.shape:
             return report(False, f"for {n} points the result should have shape "
                           f"{expected.shape}, not {result.shape}.",
@@ -101,13 +101,13 @@ def check_log_density(function) -> bool:
                                   hint)
         if not np.all(np.isfinite(result)):
             return report(False, f"on {name} you get inf or NaN where sketchlib's value is "
-                          "finite.", "stay in log space: never compute exp(-Z / ...) and "
+                          "finite.", "stay in log space: never compute exp(-Q / ...) and "
                           "then its log; with tiny sigmas the exponential underflows to 0.")
         worst = int(np.argmax(np.abs(result - expected)))
         return report(False, f"on {name} your values differ from sketchlib's (for example "
                       f"{result[worst]:.4g} instead of {expected[worst]:.4g}).",
                       "log N = -log(2 pi) - log sigma_x - log sigma_y - 0.5 log(1 - rho^2) "
-                      "- Z / (2 (1 - rho^2)), Z = zx^2 + zy^2 - 2 rho zx zy.")
+                      "- Q / (2 (1 - rho^2)), Q = ux^2 + uy^2 - 2 rho ux uy.")
     return report(True, "your bivariate normal log-density matches sketchlib's, extreme "
                   "parameters included.")
 
