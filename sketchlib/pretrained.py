@@ -8,6 +8,8 @@ after a plain ``pip install``, with no clone and no download.
 
 from __future__ import annotations
 
+import base64
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -31,9 +33,26 @@ def path(name: str) -> Path:
     return Path(str(resources.files(PACKAGE) / name))
 
 
-def model_card(name: str) -> str:
-    """The model card of a shipped model, as Markdown."""
-    return (path(name) / "MODEL_CARD.md").read_text()
+def model_card(name: str, inline_images: bool = False) -> str:
+    """The model card of a shipped model, as Markdown. ``inline_images=True`` embeds the
+    card's images (``![...](file.png)``, files of the model's folder) as data URIs, so that
+    the text shows them wherever it is displayed, a built book included."""
+    folder = path(name)
+    text = (folder / "MODEL_CARD.md").read_text()
+    if not inline_images:
+        return text
+
+    def embed(match):
+        data = base64.b64encode((folder / match.group(2)).read_bytes()).decode("ascii")
+        return f"![{match.group(1)}](data:image/png;base64,{data})"
+    return re.sub(r"!\[([^\]]*)\]\(([\w.-]+\.png)\)", embed, text)
+
+
+def show_model_card(name: str):
+    """The model card of a shipped model, rendered in a notebook (images included)."""
+    from IPython.display import Markdown
+
+    return Markdown(model_card(name, inline_images=True))
 
 
 def load(name_or_path, which: str = "best"):

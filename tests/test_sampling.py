@@ -4,7 +4,7 @@ single step, and loading shipped or trained models with sketchlib.pretrained."""
 from __future__ import annotations
 
 import math
-
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +13,9 @@ from keras import ops
 
 from sketchlib import mdn, pretrained, set_seed
 from sketchlib.batching import START_TOKEN
+from sketchlib.checkpoints import load_model, save_checkpoint
 from sketchlib.hparams import HParams
 from sketchlib.sampling import draw_noise, sample, sample_offset_and_pen, sample_stroke5
-from sketchlib.checkpoints import load_model, save_checkpoint
 from sketchlib.training import build_model
 
 HPS = HParams(conditional=False, dec_rnn_size=16, num_mixture=3, batch_size=10, max_seq_len=40)
@@ -312,4 +312,9 @@ def test_shipped_models_load_and_draw(name):
         assert np.isfinite(sketch).all() and len(sketch) <= 30
     if not (folder / "MODEL_CARD.md").is_file():
         pytest.skip(f"{name} has no MODEL_CARD.md yet")
-    assert pretrained.model_card(name).strip()
+    card = pretrained.model_card(name)
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", card)
+    assert images and all((folder / image).is_file() for image in images)
+    inlined = pretrained.model_card(name, inline_images=True)
+    assert inlined.count("](data:image/png;base64,") == len(images)
+    assert re.findall(r"!\[[^\]]*\]\(([^)]+)\)", inlined) != images
