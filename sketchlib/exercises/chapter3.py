@@ -48,8 +48,7 @@ def check_decoder_input(function) -> bool:
         if np.allclose(result, target):
             return report(False, "this is the target itself, not shifted.",
                           "at step i the decoder sees S_(i-1) and must predict S_i; with no "
-                          "shift it would be asked to copy its input, a known bug of some "
-                          "ports.")
+                          "shift it would be asked to copy its input.")
         if np.allclose(result[:, 1:], expected[:, 1:]):
             return report(False, f"row 0 should be the start token S0 = {START_TOKEN.tolist()}"
                           f", not {result[0, 0].tolist()}.",
