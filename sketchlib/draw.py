@@ -15,20 +15,25 @@ from matplotlib.figure import Figure
 from .strokes import stroke3_to_polylines
 
 
+#: Stroke order is coloured along matplotlib's "plasma" map, from its dark blue to this point
+#: (an orange still dark enough on white; plasma's last fifth is a pale yellow).
+ORDER_COLORMAP, ORDER_LAST = "plasma", 0.78
+
+
 def _stroke_colors(count: int, color_by_order: bool, color: str):
     if not color_by_order:
         return [color] * count
     from matplotlib import colormaps
 
-    cmap = colormaps["viridis"]
-    return [cmap(i / max(count - 1, 1) * 0.9) for i in range(count)]
+    cmap = colormaps[ORDER_COLORMAP]
+    return [cmap(i / max(count - 1, 1) * ORDER_LAST) for i in range(count)]
 
 
 def plot_sketch(sketch, ax=None, color_by_order: bool = False, color: str = "black",
                 linewidth: float = 2.0, title: str | None = None, show_points: bool = False):
     """Draw one sketch on ``ax`` (a new figure when ``None``); returns the axes.
 
-    ``color_by_order`` colours the strokes from dark purple (first) to yellow (last);
+    ``color_by_order`` colours the strokes from dark blue (first) to orange (last);
     ``show_points`` marks every point of the stroke-3 rows. A sketch of 0 rows (a model's
     drawing that ended at once) is shown as the word "(empty)".
     """
@@ -104,11 +109,12 @@ def _add_to_svg(drawing, sketch, corner, size: float, margin: float, stroke_widt
         return
     lines = stroke3_to_polylines(sketch)
     points = np.vstack(lines)
-    low = points.min(axis=0)
-    extent = float((points.max(axis=0) - low).max()) or 1.0
+    low, high = points.min(axis=0), points.max(axis=0)
+    extent = float((high - low).max()) or 1.0
     scale = (size - 2 * margin) / extent
+    centring = (size - (high - low) * scale) / 2  # the drawing in the middle of its square
     for line in lines:
-        xy = (line - low) * scale + margin + np.asarray(corner)
+        xy = (line - low) * scale + centring + np.asarray(corner)
         if len(xy) == 1:  # a dot: a zero-length segment with round caps is visible
             xy = np.vstack([xy, xy])
         commands = "M" + " L".join(f"{x:.2f},{y:.2f}" for x, y in xy)

@@ -151,7 +151,8 @@ def scale_factor(sketches) -> float:
     """
     if len(sketches) == 0:
         raise ValueError("scale_factor needs at least one sketch")
-    offsets = np.concatenate([np.asarray(s, dtype=np.float64)[:, :2].ravel() for s in sketches])
+    offsets = np.concatenate([np.asarray(s, dtype=np.float64)[:, :2].ravel()
+                              for s in sketches])
     factor = float(np.std(offsets))
     if not np.isfinite(factor) or factor <= 0:
         raise ValueError(f"scale factor must be positive and finite, got {factor}")

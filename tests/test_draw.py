@@ -107,6 +107,16 @@ def test_to_svg_file_and_text(face, tmp_path):
     assert np.ptp(numbers, axis=0).max() == pytest.approx(280, abs=0.02)
 
 
+def test_to_svg_centres_the_drawing_in_its_square():
+    """A wide, flat drawing sits in the middle of its square, not at its top."""
+    wide = np.array([[100, 0, 0], [0, 10, 0], [-100, 0, 1]])
+    paths = ET.fromstring(to_svg(wide, size=200, margin=10)).findall(f".//{SVG}path")
+    numbers = np.array([[float(v) for v in pair.split(",")]
+                        for p in paths for pair in re.findall(r"[-\d.]+,[-\d.]+", p.get("d"))])
+    assert (numbers.min(axis=0) + numbers.max(axis=0)) / 2 == pytest.approx([100, 100], abs=0.01)
+    assert np.ptp(numbers[:, 0]) == pytest.approx(180, abs=0.01)
+
+
 def test_to_svg_without_path_and_dot(square):
     text = to_svg(square)
     assert len(ET.fromstring(text).findall(f".//{SVG}path")) == 1
