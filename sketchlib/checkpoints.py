@@ -33,15 +33,24 @@ STATE = "state.json"
 HPARAMS = "hparams.json"
 DATA = "data.json"
 LOG = "log.csv"
-#: The columns of ``log.csv``.
+#: The columns of ``log.csv``; a conditional model's log adds :data:`VAE_LOG_FIELDS`.
 LOG_FIELDS = ("step", "seconds", "learning_rate", "loss", "offset_loss", "pen_loss",
               "val_loss", "val_offset_loss", "val_pen_loss")
+#: The KL weight used in training at the row's step, the KL term (before free bits) in
+#: training and on the validation split.
+VAE_LOG_FIELDS = ("kl_weight", "kl", "val_kl")
+
+
+def log_fields(hps: HParams) -> tuple:
+    """The columns of the ``log.csv`` of a model with these hyper-parameters."""
+    return LOG_FIELDS + VAE_LOG_FIELDS if hps.conditional else LOG_FIELDS
 
 
 def built_model(hps: HParams, bfloat16: bool = False) -> SketchRNN:
     """A :class:`SketchRNN` with its weights created (by one call on a one-step input)."""
     model = SketchRNN(hps, bfloat16=bfloat16)
-    model({"decoder_input": np.zeros((1, 1, 5), "float32")})
+    step = np.zeros((1, 1, 5), "float32")
+    model({"encoder_input": step, "decoder_input": step, "lengths": np.ones(1, "int32")})
     return model
 
 
@@ -140,26 +149,29 @@ def restore_checkpoint(model: SketchRNN, checkpoint) -> dict:
     return state
 
 
-def append_log_row(log_root, row: dict) -> None:
-    """Append one row (the metrics of an interval; missing fields are left empty) to
-    ``log.csv``, writing its header first if the file is new."""
+def append_log_row(log_root, row: dict, fields=LOG_FIELDS) -> None:
+    """Append one row (the metrics of an interval) to ``log.csv``, writing the header of
+    ``fields`` first if the file is new."""
     log = Path(log_root) / LOG
     new = not log.exists()
     with log.open("a", newline="") as file:
-        writer = csv.DictWriter(file, LOG_FIELDS, extrasaction="ignore")
+        writer = csv.DictWriter(file, fields, extrasaction="ignore")
         if new:
             writer.writeheader()
         writer.writerow(row)
 
 
-def _log_rows(path: Path) -> list[dict]:
-    """The complete rows of a ``log.csv`` (a row cut short by a kill is left out)."""
+def _log_rows(path: Path) -> tuple[list[str], list[dict]]:
+    """The header and the complete rows of a ``log.csv`` (a row cut short by a kill is left
+    out)."""
     if not path.exists():
-        return []
+        return [], []
     with path.open(newline="") as file:
-        rows = list(csv.DictReader(file))
-    return [row for row in rows if None not in row.values() and None not in row
-            and row["step"].isdigit()]
+        reader = csv.DictReader(file)
+        rows = list(reader)
+    return list(reader.fieldnames or []), [
+        row for row in rows if None not in row.values() and None not in row
+        and "" not in row.values() and row["step"].isdigit()]
 
 
 def trim_log(log_root, step: int) -> None:
@@ -168,20 +180,21 @@ def trim_log(log_root, step: int) -> None:
     path = Path(log_root) / LOG
     if not path.exists():
         return
-    rows = _log_rows(path)
+    fields, rows = _log_rows(path)
     kept = [row for row in rows if int(row["step"]) <= step]
     if len(kept) == len(rows) and path.read_text().endswith("\n"):
         return
     temporary = path.with_name(LOG + ".tmp")
     with temporary.open("w", newline="") as file:
-        writer = csv.DictWriter(file, LOG_FIELDS, extrasaction="ignore")
+        writer = csv.DictWriter(file, fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(kept)
     os.replace(temporary, path)
 
 
 def read_log(path) -> dict[str, np.ndarray]:
-    """A run's ``log.csv`` as a dict of columns: ``step``, ``seconds``, ``learning_rate``,
-    ``loss``, ``offset_loss``, ``pen_loss`` and their ``val_`` versions, each ``(rows,)``."""
-    rows = _log_rows(Path(path))
-    return {name: np.array([float(row[name]) for row in rows]) for name in LOG_FIELDS}
+    """A run's ``log.csv`` as a dict of columns, each ``(rows,)``: ``step``, ``seconds``,
+    ``learning_rate``, ``loss``, ``offset_loss``, ``pen_loss`` and their ``val_`` versions,
+    and for a conditional model ``kl_weight``, ``kl`` and ``val_kl``."""
+    fields, rows = _log_rows(Path(path))
+    return {name: np.array([float(row[name]) for row in rows]) for name in fields}

@@ -1,8 +1,10 @@
-"""The Sketch-RNN model as a Keras 3 model. This version is the decoder-only (unconditional)
-model; the VAE encoder adds to it (``hps.conditional``) without changing the decoder.
+"""The Sketch-RNN model as a Keras 3 model: decoder-only (``hps.conditional`` false) or the
+VAE (conditional), whose encoder (:mod:`sketchlib.encoder`) reads the sketch into ``z``.
 
 The decoder reads ``decoder_input`` ``(B, N, 5)`` (the sketch shifted right by the start token)
-and emits ``(B, N, 3 + 6M)`` mixture parameters; the loss lives in :meth:`compute_loss`.
+and emits ``(B, N, 3 + 6M)`` mixture parameters. In the conditional model its initial state is
+``tanh(W_z z + b_z)`` and ``z`` is appended to its input at every step. The loss lives in
+:meth:`SketchRNN.compute_loss`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from keras import ops
 
 from . import mdn
 from .cells import LSTMCell, candidate_dropout_masks
+from .encoder import SketchEncoder, kl_cost, kl_divergence, reparameterize
 from .hparams import HParams
 
 CELLS = {"lstm": LSTMCell}
@@ -26,64 +29,115 @@ def make_cell(kind: str, units: int, dtype=None):
 
 @keras.saving.register_keras_serializable(package="sketchlib")
 class SketchRNN(keras.Model):
-    """Sketch-RNN. Inputs: a dict with ``decoder_input`` ``(B, N, 5)`` (other keys of a
-    :class:`~sketchlib.batching.SketchBatches` batch are accepted and ignored here).
-    Output: ``(B, N, 3 + 6M)`` raw mixture parameters (see :mod:`sketchlib.mdn`)."""
+    """Sketch-RNN. Inputs: a dict with ``decoder_input`` ``(B, N, 5)``, and for a conditional
+    model ``encoder_input`` ``(B, N, 5)`` and ``lengths`` ``(B,)`` (a
+    :class:`~sketchlib.batching.SketchBatches` batch has all three). Output: the raw mixture
+    parameters ``(B, N, 3 + 6M)`` (see :mod:`sketchlib.mdn`); a conditional model returns
+    ``{"mixture": ..., "mu": (B, N_z), "sigma_hat": (B, N_z)}``.
+
+    The KL term is weighted by the variable ``kl_weight`` in training (the training loop may
+    change it at every step) and by the fixed ``hps.kl_weight_start`` in evaluation, as the
+    reference evaluates; in evaluation ``z`` is the mean ``mu``."""
 
     def __init__(self, hps: HParams | None = None, bfloat16: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.hps = hps if isinstance(hps, HParams) else HParams.from_dict(hps or {})
-        if self.hps.conditional:
-            raise NotImplementedError("the VAE encoder is not built yet: use conditional=False")
         # bfloat16=True runs the recurrence in mixed bfloat16 (faster training on CPUs with
         # AVX512-BF16); the weights, the mixture head and the loss stay float32.
         rnn_dtype = "mixed_bfloat16" if bfloat16 else None
-        self.decoder_cell = make_cell(self.hps.dec_model, self.hps.dec_rnn_size, rnn_dtype)
+        hps = self.hps
+        self.keep_prob = hps.recurrent_dropout_prob if hps.use_recurrent_dropout else 1.0
+        self.decoder_cell = make_cell(hps.dec_model, hps.dec_rnn_size, rnn_dtype)
         self.decoder_rnn = keras.layers.RNN(self.decoder_cell, return_sequences=True,
                                             return_state=True, name="decoder", dtype=rnn_dtype)
-        self.output_layer = keras.layers.Dense(mdn.output_size(self.hps.num_mixture),
+        self.output_layer = keras.layers.Dense(mdn.output_size(hps.num_mixture),
                                                name="mixture", dtype="float32")
-        # Unseeded: its seed comes from sketchlib.set_seed (keras.utils.set_random_seed).
+        # Unseeded: their seeds come from sketchlib.set_seed (keras.utils.set_random_seed).
         self.dropout_seed = keras.random.SeedGenerator()
-        self.trackers = {name: keras.metrics.Mean(name=name)
-                         for name in ("loss", "offset_loss", "pen_loss")}
+        names = ["loss", "offset_loss", "pen_loss"]
+        if hps.conditional:
+            self.encoder = SketchEncoder(
+                lambda units: make_cell(hps.enc_model, units, rnn_dtype), hps.enc_rnn_size,
+                hps.z_size, self.keep_prob, name="encoder")
+            self.initial_state_layer = keras.layers.Dense(
+                2 * hps.dec_rnn_size, activation="tanh", name="initial_state",
+                kernel_initializer=keras.initializers.RandomNormal(stddev=0.001))
+            self.z_seed = keras.random.SeedGenerator()
+            self.kl_weight = self.add_weight(
+                name="kl_weight", shape=(), trainable=False,
+                initializer=keras.initializers.Constant(hps.kl_weight))
+            names.append("kl")
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
-    def decode(self, decoder_input, initial_state=None, training=False):
-        """Run the decoder: ``(B, N, 5)`` -> outputs ``(B, N, 3 + 6M)`` and final ``[h, c]``."""
+    def decode(self, decoder_input, initial_state=None, z=None, training=False):
+        """Run the decoder: ``(B, N, 5)`` (and ``z`` ``(B, N_z)`` for a conditional model) ->
+        outputs ``(B, N, 3 + 6M)`` and the final ``[h, c]``. ``initial_state``: zeros, or from
+        ``z`` when it is given and ``initial_state`` is not."""
         shape = ops.shape(decoder_input)
-        keep = self.hps.recurrent_dropout_prob if self.hps.use_recurrent_dropout else 1.0
-        masks = candidate_dropout_masks((shape[0], shape[1]), self.hps.dec_rnn_size, keep,
-                                        self.dropout_seed, training)
-        hidden, *state = self.decoder_rnn(ops.concatenate([decoder_input, masks], axis=-1),
+        masks = candidate_dropout_masks((shape[0], shape[1]), self.hps.dec_rnn_size,
+                                        self.keep_prob, self.dropout_seed, training)
+        pieces = [decoder_input, masks]
+        if z is not None:
+            pieces.insert(1, ops.repeat(ops.cast(z, decoder_input.dtype)[:, None, :],
+                                        shape[1], axis=1))
+            if initial_state is None:
+                initial_state = self.initial_state(shape[0], z)[:2]
+        hidden, *state = self.decoder_rnn(ops.concatenate(pieces, axis=-1),
                                           initial_state=initial_state, training=training)
         return self.output_layer(hidden), state
 
-    def initial_state(self, batch_size: int):
-        """The decoder's state before the first step: ``[h, c]``, zeros ``(B, units)``."""
-        zeros = ops.zeros((batch_size, self.hps.dec_rnn_size))
-        return [zeros, zeros]
+    def encode(self, encoder_input, lengths, training=False):
+        """``mu, sigma_hat`` ``(B, N_z)`` of sketches ``(B, N, 5)`` of ``lengths`` ``(B,)``."""
+        return self.encoder(encoder_input, lengths, training=training)
+
+    def initial_state(self, batch_size: int, z=None):
+        """The decoder's state before the first step: ``[h, c]``, zeros ``(B, units)`` for the
+        decoder-only model; for a conditional one ``[h, c, z]`` with ``[h, c]`` from
+        ``tanh(W_z z + b_z)`` (``z``: ``(B, N_z)``, zeros when ``None``); :meth:`step` carries
+        ``z`` along."""
+        units = self.hps.dec_rnn_size
+        if not self.hps.conditional:
+            zeros = ops.zeros((batch_size, units))
+            return [zeros, zeros]
+        z = ops.zeros((batch_size, self.hps.z_size)) if z is None else ops.convert_to_tensor(z)
+        both = self.initial_state_layer(z)
+        return [both[:, :units], both[:, units:], z]
 
     def step(self, x, state):
-        """One decoder step without dropout (for sampling): ``x`` ``(B, 5)`` and ``[h, c]``
-        -> raw mixture parameters ``(B, 3 + 6M)`` and the new ``[h, c]``."""
+        """One decoder step without dropout (for sampling): ``x`` ``(B, 5)`` and the state of
+        :meth:`initial_state` -> raw mixture parameters ``(B, 3 + 6M)`` and the new state."""
         ones = ops.ones((ops.shape(x)[0], self.hps.dec_rnn_size))
-        hidden, state = self.decoder_cell(ops.concatenate([x, ones], axis=-1), state)
-        return self.output_layer(hidden), state
+        pieces = [x, ones] if len(state) == 2 else [x, ops.cast(state[2], x.dtype), ones]
+        hidden, new_state = self.decoder_cell(ops.concatenate(pieces, axis=-1), state[:2])
+        return self.output_layer(hidden), [*new_state, *state[2:]]
 
     def call(self, inputs, training=False):
-        return self.decode(inputs["decoder_input"], training=training)[0]
+        if not self.hps.conditional:
+            return self.decode(inputs["decoder_input"], training=training)[0]
+        mu, sigma_hat = self.encode(inputs["encoder_input"], inputs["lengths"], training)
+        z = reparameterize(mu, sigma_hat, self.z_seed) if training else mu
+        mixture = self.decode(inputs["decoder_input"], z=z, training=training)[0]
+        return {"mixture": mixture, "mu": mu, "sigma_hat": sigma_hat}
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """``L_s + L_p`` (pen loss masked unless ``training``), plus any ``add_loss`` terms;
-        ``sample_weight`` ``(B,)`` weights each sketch."""
+        """``L_s + L_p`` (pen loss masked unless ``training``), plus for a conditional model
+        ``w * max(KL, kl_tolerance)`` (``w``: ``kl_weight`` in training, ``kl_weight_start``
+        in evaluation), plus any ``add_loss`` terms; ``sample_weight`` ``(B,)`` weights each
+        sketch's reconstruction."""
+        mixture = y_pred["mixture"] if self.hps.conditional else y_pred
         offset_loss, pen_loss = mdn.reconstruction_loss(
-            y, y_pred, self.hps.num_mixture, self.hps.max_seq_len, mask_pen=not training,
+            y, mixture, self.hps.num_mixture, self.hps.max_seq_len, mask_pen=not training,
             sample_weight=sample_weight)
         loss = offset_loss + pen_loss
+        values = {"offset_loss": offset_loss, "pen_loss": pen_loss}
+        if self.hps.conditional:
+            kl = kl_divergence(y_pred["mu"], y_pred["sigma_hat"])
+            weight = self.kl_weight if training else self.hps.kl_weight_start
+            loss = loss + weight * kl_cost(kl, self.hps.kl_tolerance)
+            values["kl"] = kl
         if self.losses:
             loss = loss + ops.sum(ops.stack(self.losses))
-        for name, value in (("loss", loss), ("offset_loss", offset_loss),
-                            ("pen_loss", pen_loss)):
+        for name, value in {"loss": loss, **values}.items():
             self.trackers[name].update_state(value)
         return loss
 

@@ -11,6 +11,10 @@ likely pen state and mixture component and the component's mean as the offset.
 ``fast=True`` runs the whole loop as one compiled function (XLA on TensorFlow, ``jit`` on JAX);
 ``fast=False`` is a plain Python loop of ``keras.ops`` steps that works on every backend and
 stops once every sketch has ended. For the same seed both draw the same sketches.
+
+**Conditional models** draw from a latent code ``z`` (given, or drawn from ``N(0, I)``), and
+the latent tools at the end (:func:`encode`, :func:`decode`, :func:`reconstruct`,
+:func:`interpolate`, :func:`complete`) turn sketches into codes and back.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import numpy as np
 from keras import ops
 
 from . import mdn
-from .batching import START_TOKEN
+from .batching import START_TOKEN, make_batch
 from .strokes import stroke5_to_stroke3
 
 #: The temperature of :func:`sample` and ``sketchlib sample`` when none is given.
@@ -37,7 +41,8 @@ _COMPILED = weakref.WeakKeyDictionary()  # model -> {greedy: compiled loop}; hol
 
 def draw_noise(batch_size: int, steps: int, seed=None) -> np.ndarray:
     """The randomness of a sampling run, ``(B, T, 4)`` float32: per step a uniform for the pen
-    state, a uniform for the mixture component, and two standard normals for the offset."""
+    state, a uniform for the mixture component, and two standard normals for the offset.
+    ``seed``: an integer, ``None`` or a ``numpy.random.Generator`` (then drawn from it)."""
     rng = np.random.default_rng(seed)
     noise = np.empty((batch_size, steps, 4), dtype=np.float32)
     noise[..., :2] = rng.random((batch_size, steps, 2))
@@ -83,15 +88,19 @@ def sample_offset_and_pen(output, noise, temperature, num_mixture: int, greedy: 
     return ops.concatenate([dx[:, None], dy[:, None], ops.one_hot(pen, 3)], axis=-1)
 
 
-def _start(model, batch_size: int):
+def _start(model, batch_size: int, z=None):
+    """The first input (``S0``) and the state of the decoder before it: zeros, or from ``z``
+    ``(B, N_z)`` for a conditional model."""
     start = ops.tile(ops.convert_to_tensor(START_TOKEN[None]), (batch_size, 1))
-    return start, model.initial_state(batch_size)
+    if z is None:
+        return start, model.initial_state(batch_size)
+    return start, model.initial_state(batch_size, ops.convert_to_tensor(z, "float32"))
 
 
-def _loop(model, noise, temperature, pen_temperature, greedy: bool):
-    """The whole run as one ``fori_loop``: noise ``(B, T, 4)`` -> stroke-5 ``(B, T, 5)``."""
+def _loop(model, x, state, noise, temperature, pen_temperature, greedy: bool):
+    """The whole run as one ``fori_loop``: from input ``x`` ``(B, 5)`` and ``state``, noise
+    ``(B, T, 4)`` -> stroke-5 ``(B, T, 5)``."""
     batch_size, steps = noise.shape[0], noise.shape[1]
-    x, state = _start(model, batch_size)
 
     def body(t, carry):
         x, state, rows = carry
@@ -111,8 +120,8 @@ def _compiled(model, greedy: bool):
     if greedy not in functions:
         model_ref = weakref.ref(model)
 
-        def run(noise, tau, pen_tau):
-            return _loop(model_ref(), noise, tau, pen_tau, greedy)
+        def run(x, state, noise, tau, pen_tau):
+            return _loop(model_ref(), x, state, noise, tau, pen_tau, greedy)
 
         backend = keras.backend.backend()
         if backend == "tensorflow":
@@ -126,10 +135,10 @@ def _compiled(model, greedy: bool):
     return functions[greedy]
 
 
-def _python_loop(model, noise, temperature, pen_temperature, greedy: bool) -> np.ndarray:
+def _python_loop(model, x, state, noise, temperature, pen_temperature,
+                 greedy: bool) -> np.ndarray:
     """The portable path: one eager step at a time, stopping once every sketch has ended."""
     batch_size, steps = noise.shape[:2]
-    x, state = _start(model, batch_size)
     rows = np.zeros((batch_size, steps, 5), dtype=np.float32)
     ended = np.zeros(batch_size, dtype=bool)
     for t in range(steps):
@@ -143,34 +152,159 @@ def _python_loop(model, noise, temperature, pen_temperature, greedy: bool) -> np
     return rows
 
 
-def sample_stroke5(model, n: int = 1, temperature: float = DEFAULT_TEMPERATURE,
-                   greedy: bool = False, seed=None, max_len: int | None = None,
-                   fast: bool = True,
-                   pen_temperature: float | None = DEFAULT_PEN_TEMPERATURE) -> np.ndarray:
-    """``n`` sketches as stroke-5 ``(n, max_len, 5)``. Rows after a sketch's first end state
-    are whatever the loop left there: the model's further draws, or zeros once the portable
-    loop has stopped; :func:`sample` cuts them off."""
+def _temperatures(temperature, pen_temperature, greedy: bool):
+    """The two temperatures as float32 (checked; 1 where greedy makes them unused)."""
     pen_temperature = temperature if pen_temperature is None else pen_temperature
     for name, value in (("temperature", temperature), ("pen_temperature", pen_temperature)):
         if not greedy and not value > 0:
             raise ValueError(f"{name} must be > 0 (or use greedy=True), got {value}")
-    max_len = int(max_len or model.hps.max_seq_len)
-    noise = draw_noise(n, max_len, seed)
-    tau, pen_tau = (np.float32(t if t > 0 else 1.0) for t in (temperature, pen_temperature))
+    return tuple(np.float32(t if t > 0 else 1.0) for t in (temperature, pen_temperature))
+
+
+def _run(model, x, state, noise, temperature, pen_temperature, greedy, fast) -> np.ndarray:
+    """Sample from ``x`` and ``state`` with ``noise`` on the compiled path (``fast``, where the
+    backend compiles) or the portable one: stroke-5 ``(B, T, 5)``."""
+    tau, pen_tau = _temperatures(temperature, pen_temperature, greedy)
     compiled = _compiled(model, greedy) if fast else None
     if compiled is None:
-        return _python_loop(model, noise, tau, pen_tau, greedy)
-    return np.asarray(ops.convert_to_numpy(compiled(noise, tau, pen_tau)))
+        return _python_loop(model, x, state, noise, tau, pen_tau, greedy)
+    return np.asarray(ops.convert_to_numpy(compiled(x, state, noise, tau, pen_tau)))
+
+
+def _codes(model, n: int, z, rng):
+    """``z`` ``(n, N_z)`` for a conditional model (drawn from ``N(0, I)`` with ``rng`` when
+    ``None``); ``None`` for a decoder-only model, which takes no ``z``."""
+    if not model.hps.conditional:
+        if z is not None:
+            raise ValueError("a decoder-only model takes no z (hps.conditional is false)")
+        return None
+    if z is None:
+        return rng.standard_normal((n, model.hps.z_size)).astype("float32")
+    z = np.asarray(z, dtype="float32").reshape(-1, model.hps.z_size)
+    if len(z) != n:
+        raise ValueError(f"z holds {len(z)} codes for n={n} sketches")
+    return z
+
+
+def sample_stroke5(model, n: int = 1, temperature: float = DEFAULT_TEMPERATURE,
+                   greedy: bool = False, seed=None, max_len: int | None = None,
+                   fast: bool = True,
+                   pen_temperature: float | None = DEFAULT_PEN_TEMPERATURE,
+                   z=None) -> np.ndarray:
+    """``n`` sketches as stroke-5 ``(n, max_len, 5)``. Rows after a sketch's first end state
+    are whatever the loop left there: the model's further draws, or zeros once the portable
+    loop has stopped; :func:`sample` cuts them off. A conditional model draws from ``z``
+    ``(n, N_z)``, or from codes drawn from ``N(0, I)`` when ``z`` is ``None``."""
+    _temperatures(temperature, pen_temperature, greedy)
+    max_len = int(max_len or model.hps.max_seq_len)
+    rng = np.random.default_rng(seed)
+    noise = draw_noise(n, max_len, rng)
+    x, state = _start(model, n, _codes(model, n, z, rng))
+    return _run(model, x, state, noise, temperature, pen_temperature, greedy, fast)
 
 
 def sample(model, n: int = 1, temperature: float = DEFAULT_TEMPERATURE, greedy: bool = False,
            seed=None, max_len: int | None = None, fast: bool = True,
-           pen_temperature: float | None = DEFAULT_PEN_TEMPERATURE) -> list[np.ndarray]:
-    """Draw ``n`` sketches (a batch, all at once) from a decoder-only model: a list of
-    stroke-3 arrays in the model's normalised units, each cut at its end state. ``fast``:
-    compiled loop or portable Python loop (the same sketches for the same ``seed``).
-    ``pen_temperature`` divides the pen logits instead of ``temperature``
-    (:data:`DEFAULT_PEN_TEMPERATURE`; ``None``: ``temperature``, as the reference does)."""
+           pen_temperature: float | None = DEFAULT_PEN_TEMPERATURE,
+           z=None) -> list[np.ndarray]:
+    """Draw ``n`` sketches (a batch, all at once): a list of stroke-3 arrays in the model's
+    normalised units, each cut at its end state. ``fast``: compiled loop or portable Python
+    loop (the same sketches for the same ``seed``). ``pen_temperature`` divides the pen
+    logits instead of ``temperature`` (:data:`DEFAULT_PEN_TEMPERATURE`; ``None``:
+    ``temperature``, as the reference does). ``z``: see :func:`sample_stroke5`."""
     strokes5 = sample_stroke5(model, n, temperature, greedy, seed, max_len, fast,
-                              pen_temperature)
+                              pen_temperature, z)
     return [stroke5_to_stroke3(rows) for rows in strokes5]
+
+
+# ----------------------------------------------------------------------------- latent space
+# The tools of a conditional model: sketches to codes z and back.
+
+def _conditional(model) -> None:
+    if not model.hps.conditional:
+        raise ValueError("this needs a conditional model (a VAE with an encoder); this one is "
+                         "decoder-only")
+
+
+def encode(model, sketches, sample_z: bool = False, seed=None,
+           batch_size: int = 100) -> np.ndarray:
+    """The codes of normalised stroke-3 ``sketches``: ``(n, N_z)``. The mean ``mu`` of the
+    encoder's distribution by default (a sketch has one code); ``sample_z=True`` draws
+    ``z = mu + sigma * eps`` instead, as the reference's notebook does (another code at every
+    call, seeded by ``seed``)."""
+    _conditional(model)
+    rng = np.random.default_rng(seed)
+    codes = []
+    for first in range(0, len(sketches), batch_size):
+        chunk = list(sketches[first:first + batch_size])
+        batch = make_batch(chunk, max(len(s) for s in chunk))
+        mu, sigma_hat = (np.asarray(ops.convert_to_numpy(v))
+                         for v in model.encode(batch.encoder_input, batch.lengths))
+        if sample_z:
+            mu = mu + np.exp(sigma_hat / 2) * rng.standard_normal(mu.shape)
+        codes.append(mu.astype("float32"))
+    return np.concatenate(codes)
+
+
+def decode(model, z, temperature: float = DEFAULT_TEMPERATURE, seed=None, **options):
+    """Draw one sketch from each code of ``z`` ``(n, N_z)``: a list of stroke-3 arrays.
+    ``options`` go to :func:`sample` (``greedy``, ``max_len``, ``fast``, ``pen_temperature``)."""
+    _conditional(model)
+    z = np.asarray(z, dtype="float32").reshape(-1, model.hps.z_size)
+    return sample(model, len(z), temperature, seed=seed, z=z, **options)
+
+
+def reconstruct(model, sketches, temperature: float = DEFAULT_TEMPERATURE, seed=None,
+                **options):
+    """Encode ``sketches`` (to their means) and draw each one back: a list of stroke-3."""
+    return decode(model, encode(model, sketches), temperature, seed, **options)
+
+
+def interpolate(model, a, b, steps: int = 8, method: str = "slerp") -> np.ndarray:
+    """``steps`` codes ``(steps, N_z)`` from the code of sketch ``a`` to that of sketch ``b``
+    (both ends included): ``"slerp"`` along the great circle between them, the path that
+    keeps the norm a code of ``N(0, I)`` has; ``"lerp"`` along the straight line."""
+    if method not in ("slerp", "lerp"):
+        raise ValueError(f"method must be 'slerp' or 'lerp', got {method!r}")
+    za, zb = encode(model, [a, b]).astype("float64")
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    cos = np.dot(za, zb) / (np.linalg.norm(za) * np.linalg.norm(zb))
+    omega = np.arccos(np.clip(cos, -1.0, 1.0))
+    if method == "lerp" or np.sin(omega) < 1e-6:  # (anti)parallel codes: the line
+        return ((1 - t) * za + t * zb).astype("float32")
+    return ((np.sin((1 - t) * omega) * za + np.sin(t * omega) * zb) / np.sin(omega)).astype(
+        "float32")
+
+
+def complete(model, prefix, n: int = 1, temperature: float = DEFAULT_TEMPERATURE, z=None,
+             seed=None, max_len: int | None = None, fast: bool = True,
+             pen_temperature: float | None = DEFAULT_PEN_TEMPERATURE) -> list[np.ndarray]:
+    """``n`` completions of a partial drawing ``prefix`` (normalised stroke-3 ``(P, 3)``):
+    the decoder reads the prefix (teacher forced, from the start token), then samples on from
+    where it ends, up to ``max_len`` rows in all. A conditional model conditions on ``z``
+    ``(N_z,)``, or on the prefix's own code when ``z`` is ``None``. Returns stroke-3 arrays
+    that start with the prefix, unchanged."""
+    prefix = np.asarray(prefix, dtype="float32").reshape(-1, 3)
+    max_len = int(max_len or model.hps.max_seq_len)
+    if len(prefix) == 0:
+        return sample(model, n, temperature, seed=seed, max_len=max_len, fast=fast,
+                      pen_temperature=pen_temperature,
+                      z=None if z is None else np.tile(np.reshape(z, (1, -1)), (n, 1)))
+    if len(prefix) >= max_len:
+        raise ValueError(f"the prefix has {len(prefix)} rows, max_len={max_len} leaves no room")
+    rng = np.random.default_rng(seed)
+    noise = draw_noise(n, max_len - len(prefix), rng)
+    rows = make_batch([prefix] * n, len(prefix))  # S0 + prefix, stroke-5
+    codes = None
+    if model.hps.conditional:
+        code = encode(model, [prefix])[0] if z is None else np.asarray(z, "float32")
+        codes = np.tile(code.reshape(1, -1), (n, 1))
+    elif z is not None:
+        raise ValueError("a decoder-only model takes no z (hps.conditional is false)")
+    _, state = _start(model, n, codes)
+    _, read = model.decode(ops.convert_to_tensor(rows.decoder_input), initial_state=state[:2],
+                           z=codes)
+    state = [*read, *state[2:]]
+    drawn = _run(model, ops.convert_to_tensor(rows.target[:, -1]), state, noise, temperature,
+                 pen_temperature, False, fast)
+    return [np.concatenate([prefix, stroke5_to_stroke3(r)]) for r in drawn]

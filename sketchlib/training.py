@@ -15,8 +15,9 @@ from keras import ops
 
 from . import set_seed
 from .batching import SketchBatches, as_inputs
-from .checkpoints import (DATA, HPARAMS, append_log_row, built_model, find_checkpoint, point_to,
-                          restore_checkpoint, trim_log, write_checkpoint)
+from .checkpoints import (DATA, HPARAMS, append_log_row, built_model, find_checkpoint,
+                          log_fields, point_to, restore_checkpoint, trim_log,
+                          write_checkpoint)
 from .datasets import SketchDataset
 from .hparams import HParams, write_json
 from .model import SketchRNN
@@ -66,11 +67,11 @@ def build_model(hps: HParams, jit_compile=False, bfloat16: bool = False) -> Sket
 def evaluate(model: SketchRNN, sketches, batch_size: int = 100) -> dict:
     """The evaluation losses (pen loss masked like the offset loss) of normalised stroke-3
     ``sketches``, in order, in batches of ``batch_size`` (a remainder smaller than a batch is
-    left out, as the reference does): ``{"loss", "offset_loss", "pen_loss"}``."""
+    left out, as the reference does): ``{"loss", "offset_loss", "pen_loss"}``, and ``"kl"``
+    for a conditional model (whose ``loss`` weighs the KL term by ``kl_weight_start``)."""
     batches = SketchBatches(sketches, min(batch_size, len(sketches)), model.hps.max_seq_len,
                             shuffle=False)
     return model.evaluate(batches, verbose=0, return_dict=True)
-
 
 
 # ----------------------------------------------------------------------------- training loop
@@ -84,25 +85,46 @@ class StepBatches(keras.utils.PyDataset):
     have seen.
 
     ``interval`` is set from Keras's epoch number (:meth:`follow_epochs`), not counted with
-    ``on_epoch_end``: ``fit`` calls ``on_epoch_end`` once more, before its first epoch."""
+    ``on_epoch_end``: ``fit`` calls ``on_epoch_end`` once more, before its first epoch.
+
+    Before its first epoch, ``fit`` reads items 0 and 1 only to learn the batches' shapes
+    (TensorFlow fixes every dimension on which the two agree). Batches grouped by length
+    differ in their number of steps, so until the first epoch begins item 1 is item 0 with 25
+    more padding rows: the steps dimension stays open, whatever the first two batches are."""
 
     def __init__(self, batches: SketchBatches, steps: int, interval: int = 0):
         super().__init__()
         self.batches, self.steps, self.interval = batches, int(steps), int(interval)
+        self.started = False
 
     def __len__(self) -> int:
         return self.steps
 
     def __getitem__(self, index: int):
+        if not self.started:  # fit is learning the shapes: see the class docstring
+            inputs, target = self._item(0)
+            if index == 0:
+                return inputs, target
+            pad = np.zeros((target.shape[0], 25, 5), "float32")
+            pad[..., 4] = 1.0
+            longer = {name: np.concatenate([value, pad], axis=1) if value.ndim == 3 else value
+                      for name, value in inputs.items()}
+            return longer, np.concatenate([target, pad], axis=1)
+        return self._item(index)
+
+    def _item(self, index: int):
         step = self.interval * self.steps + index
         epoch, batch = divmod(step, len(self.batches))
         return as_inputs(self.batches.batch(batch, epoch))
 
     def follow_epochs(self) -> keras.callbacks.Callback:
         """A callback for ``fit`` that sets ``interval`` to each epoch's number as it
-        begins."""
-        return keras.callbacks.LambdaCallback(
-            on_epoch_begin=lambda epoch, logs=None: setattr(self, "interval", int(epoch)))
+        begins (and ends the shape-learning reads)."""
+
+        def begin(epoch, logs=None):
+            self.interval, self.started = int(epoch), True
+
+        return keras.callbacks.LambdaCallback(on_epoch_begin=begin)
 
 
 class Checkpointer(keras.callbacks.Callback):
@@ -140,9 +162,11 @@ class Checkpointer(keras.callbacks.Callback):
         # Checkpoint, log row, pointers, in this order: a kill at any point leaves `latest`
         # at the previous checkpoint, and the rerun interval trims and rewrites its row.
         checkpoint = write_checkpoint(self.model, self.log_root, self.data, state)
-        learning_rate = float(self.model.optimizer.learning_rate)  # the schedule at `step`
-        append_log_row(self.log_root, {"step": step, "seconds": round(self.seconds, 1),
-                                       "learning_rate": learning_rate, **logs})
+        row = {"step": step, "seconds": round(self.seconds, 1),
+               "learning_rate": float(self.model.optimizer.learning_rate), **logs}
+        if self.model.hps.conditional:
+            row["kl_weight"] = float(self.model.kl_weight)  # the weight of the last step
+        append_log_row(self.log_root, row, log_fields(self.model.hps))
         point_to(self.log_root, checkpoint, state, pointers)
 
 
@@ -242,6 +266,11 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
     trim_log(log_root, state["step"])
     say(f"resuming {log_root} from step {state['step']} of {total}" if resume else
         f"training {log_root}: {total} steps, a checkpoint every {hps.save_every}")
+    if hps.conditional:
+        say(f"conditional model: KL weight {hps.kl_weight} in training; the best checkpoint is "
+            f"chosen by the validation cost L_R + {hps.kl_weight_start} max(KL, "
+            f"{hps.kl_tolerance}), the KL weight fixed at kl_weight_start as the reference "
+            "evaluates")
 
     first = state["step"] // hps.save_every
     checkpointer = Checkpointer(log_root, data, state)

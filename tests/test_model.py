@@ -120,6 +120,3 @@ def test_pen_loss_is_unmasked_in_training_under_fit(tiny_batch):
     assert evaluated["pen_loss"] == pytest.approx(float(masked), rel=1e-5)
 
 
-def test_conditional_model_is_not_built_yet():
-    with pytest.raises(NotImplementedError, match="conditional=False"):
-        SketchRNN(HParams())

@@ -144,6 +144,8 @@ def test_step_batches_map_steps_to_batches_across_epochs(tiny_data):
     stream = StepBatches(batches, steps=3, interval=2)
     assert isinstance(stream, keras.utils.PyDataset)
     assert len(stream) == 3
+    callback = stream.follow_epochs()
+    callback.on_epoch_begin(2)
     batches.on_epoch_end()  # the stream does not use the counter
     for index, (epoch, batch) in enumerate([(1, 2), (1, 3), (2, 0)]):  # steps 6, 7, 8
         inputs, target = stream[index]
@@ -152,12 +154,25 @@ def test_step_batches_map_steps_to_batches_across_epochs(tiny_data):
         np.testing.assert_array_equal(inputs["lengths"], expected_inputs["lengths"])
     assert not np.array_equal(stream[0][1], stream[1][1])
     # The interval follows Keras's epoch number, not a count of epoch ends.
-    callback = stream.follow_epochs()
     stream.on_epoch_end()
     assert stream.interval == 2
     callback.on_epoch_begin(5)
     assert stream.interval == 5
     np.testing.assert_array_equal(stream[0][1], as_inputs(batches.batch(15 % 4, 15 // 4))[1])
+
+
+def test_step_batches_keep_the_steps_dimension_open_for_fit(tiny_data):
+    """Before the first epoch, fit reads items 0 and 1 to fix the batch shapes: they differ in
+    steps even when the first two grouped batches have the same length, so a later batch of
+    another length is accepted (TensorFlow raised "yielded an element of shape ...")."""
+    batches = SketchBatches(tiny_data.train, 4, tiny_data.max_seq_len, group_by_length=True)
+    stream = StepBatches(batches, steps=3)
+    (first, target0), (second, target1) = stream[0], stream[1]
+    assert target1.shape[1] == target0.shape[1] + 25
+    assert second["decoder_input"].shape[1] == first["decoder_input"].shape[1] + 25
+    np.testing.assert_array_equal(second["lengths"], first["lengths"])
+    stream.follow_epochs().on_epoch_begin(0)
+    np.testing.assert_array_equal(stream[1][1], as_inputs(batches.batch(1, 0))[1])
 
 
 def test_build_model_is_compiled_with_state_created():

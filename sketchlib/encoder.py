@@ -1,0 +1,68 @@
+"""The VAE half of Sketch-RNN: a bidirectional RNN reads a sketch into ``mu`` and
+``sigma_hat``, the reparameterisation trick draws ``z`` from them, and the KL term pulls their
+distribution towards ``N(0, I)``.
+
+The encoder never reads the padding: each direction runs under a mask of the sketch's real
+steps (``lengths``), and ``keras.layers.RNN`` carries the state unchanged through masked
+steps, so the forward pass ends at the last real row and the backward pass starts there.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from .cells import candidate_dropout_masks
+
+
+def kl_divergence(mu, sigma_hat):
+    """``KL(N(mu, diag(exp(sigma_hat))) || N(0, I))`` averaged over the batch *and* the ``z``
+    dimensions, as the reference defines it: ``-0.5 mean(1 + sigma_hat - mu^2 -
+    exp(sigma_hat))``. ``mu``, ``sigma_hat``: ``(B, N_z)`` -> a scalar."""
+    return -0.5 * ops.mean(1.0 + sigma_hat - ops.square(mu) - ops.exp(sigma_hat))
+
+
+def kl_cost(kl, kl_tolerance: float):
+    """Free bits: ``max(KL, kl_tolerance)``, so the KL term gives no gradient below the
+    floor."""
+    return ops.maximum(kl, kl_tolerance)
+
+
+def reparameterize(mu, sigma_hat, seed):
+    """``z = mu + exp(sigma_hat / 2) * eps``, ``eps ~ N(0, I)`` drawn with ``seed`` (a
+    ``keras.random.SeedGenerator``); ``(B, N_z)`` -> ``(B, N_z)``."""
+    epsilon = keras.random.normal(ops.shape(mu), seed=seed)
+    return mu + ops.exp(sigma_hat / 2.0) * epsilon
+
+
+@keras.saving.register_keras_serializable(package="sketchlib")
+class SketchEncoder(keras.layers.Layer):
+    """``encoder_input`` ``(B, N, 5)`` and ``lengths`` ``(B,)`` -> ``mu, sigma_hat``, each
+    ``(B, z_size)``, from the final hidden states of a forward and a backward RNN of
+    ``units`` units each, concatenated (``2 units``). The heads are initialised from
+    ``N(0, 0.001)``, as in the reference. ``make_cell(units)`` builds each direction's cell."""
+
+    def __init__(self, make_cell, units: int, z_size: int, keep_prob: float = 1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.z_size, self.keep_prob = int(units), int(z_size), float(keep_prob)
+        self.forward = keras.layers.RNN(make_cell(self.units), return_state=True,
+                                        name="forward")
+        self.backward = keras.layers.RNN(make_cell(self.units), return_state=True,
+                                         go_backwards=True, name="backward")
+        heads = dict(kernel_initializer=keras.initializers.RandomNormal(stddev=0.001))
+        self.mu_head = keras.layers.Dense(self.z_size, name="mu", **heads)
+        self.sigma_head = keras.layers.Dense(self.z_size, name="sigma_hat", **heads)
+        self.dropout_seed = keras.random.SeedGenerator()
+
+    def call(self, encoder_input, lengths, training=False):
+        shape = ops.shape(encoder_input)
+        mask = ops.arange(shape[1])[None, :] < ops.cast(ops.reshape(lengths, (-1, 1)), "int32")
+        finals = []
+        for rnn in (self.forward, self.backward):
+            masks = candidate_dropout_masks((shape[0], shape[1]), self.units, self.keep_prob,
+                                            self.dropout_seed, training)
+            _, h, _ = rnn(ops.concatenate([encoder_input, masks], axis=-1), mask=mask,
+                          training=training)
+            finals.append(h)
+        hidden = ops.concatenate(finals, axis=-1)  # (B, 2 units)
+        return self.mu_head(hidden), self.sigma_head(hidden)

@@ -1,0 +1,247 @@
+"""The conditional (VAE) Sketch-RNN: the encoder never reads the padding, the KL term and its
+free bits, the reparameterisation, the decoder conditioned on z, the parameter count, and
+checkpoints that load into the right kind of model."""
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from sketchlib import set_seed
+from sketchlib.batching import make_batch
+from sketchlib.checkpoints import load_model, read_log
+from sketchlib.encoder import kl_cost, kl_divergence, reparameterize
+from sketchlib.hparams import HParams
+from sketchlib.model import SketchRNN
+from sketchlib.synthetic import synthetic_dataset
+from sketchlib.training import evaluate, train
+
+HPS = HParams(dec_rnn_size=32, enc_rnn_size=16, z_size=8, num_mixture=3, max_seq_len=60,
+              batch_size=8)
+
+
+def inputs_of(batch):
+    return {"encoder_input": batch.encoder_input, "decoder_input": batch.decoder_input,
+            "lengths": batch.lengths}
+
+
+def trainable_count(model) -> int:
+    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+
+
+@pytest.mark.shared_files("aaron_sheep.npz")
+def test_encoder_never_reads_the_padding(shared_data):
+    """mu and sigma_hat of real sheep do not change when the batch is padded further, nor
+    when the padding rows hold other values."""
+    from sketchlib.datasets import load_dataset
+
+    sheep = load_dataset("aaron_sheep").test[:6]
+    set_seed(3)
+    model = SketchRNN(HPS.replace(max_seq_len=250))
+    longest = max(len(s) for s in sheep)
+    short, long = make_batch(sheep, longest + 1), make_batch(sheep, 250)
+    mu, sigma_hat = (np.asarray(v) for v in model.encode(short.encoder_input, short.lengths))
+    for batch in (long, long._replace(encoder_input=np.where(
+            long.encoder_input[..., 4:] == 1, 7.0, long.encoder_input))):
+        mu2, sigma2 = (np.asarray(v) for v in model.encode(batch.encoder_input, batch.lengths))
+        np.testing.assert_allclose(mu2, mu, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(sigma2, sigma_hat, rtol=1e-5, atol=1e-7)
+    # ... but a real row does change them: the test can fail.
+    changed = short.encoder_input.copy()
+    changed[:, 0, :2] += 1.0
+    assert not np.allclose(np.asarray(model.encode(changed, short.lengths)[0]), mu)
+
+
+def test_kl_matches_the_closed_form():
+    rng = np.random.default_rng(0)
+    mu, sigma_hat = rng.normal(size=(7, 5)), rng.normal(size=(7, 5))
+    variance = np.exp(sigma_hat)
+    closed = 0.5 * (variance + mu ** 2 - 1.0 - np.log(variance))  # per dimension
+    assert float(kl_divergence(mu, sigma_hat)) == pytest.approx(closed.mean(), rel=1e-6)
+    assert float(kl_divergence(np.zeros((3, 4)), np.zeros((3, 4)))) == 0.0
+
+
+def test_free_bits_give_no_gradient_below_the_tolerance():
+    import tensorflow as tf
+
+    for scale, expect_zero in ((0.01, True), (3.0, False)):
+        mu = tf.Variable(np.full((4, 6), scale, "float32"))
+        with tf.GradientTape() as tape:
+            cost = kl_cost(kl_divergence(mu, tf.zeros((4, 6))), 0.2)
+        gradient = tape.gradient(cost, mu).numpy()
+        assert np.all(gradient == 0) == expect_zero
+    assert float(kl_cost(kl_divergence(np.zeros((1, 2)), np.zeros((1, 2))), 0.2)) == (
+        pytest.approx(0.2))
+
+
+def test_reparameterisation_statistics():
+    mu = np.tile(np.array([[1.0, -2.0, 0.5]], "float32"), (20000, 1))
+    sigma_hat = np.tile(np.log(np.array([[0.25, 1.0, 4.0]], "float32")), (20000, 1))
+    z = np.asarray(reparameterize(mu, sigma_hat, keras.random.SeedGenerator(1)))
+    np.testing.assert_allclose(z.mean(axis=0), [1.0, -2.0, 0.5], atol=0.05)
+    np.testing.assert_allclose(z.std(axis=0), [0.5, 1.0, 2.0], rtol=0.03)
+
+
+def test_decoder_is_conditioned_on_z():
+    set_seed(0)
+    model = SketchRNN(HPS)
+    decoder_input = np.zeros((2, 4, 5), "float32")
+    z = np.random.default_rng(1).normal(size=(2, 8)).astype("float32")
+    out = np.asarray(model.decode(decoder_input, z=z)[0])
+    assert out.shape == (2, 4, 3 + 6 * 3)
+    assert not np.allclose(out[0], out[1])  # same input, different z
+    state = model.initial_state(2, z)
+    assert len(state) == 3 and state[0].shape == (2, 32)
+    np.testing.assert_allclose(np.asarray(state[0]), np.tanh(
+        z @ np.asarray(model.initial_state_layer.kernel)[:, :32]
+        + np.asarray(model.initial_state_layer.bias)[:32]), rtol=1e-5, atol=1e-6)
+    # step carries z along and agrees with decode
+    output, state = model.step(ops.convert_to_tensor(decoder_input[:, 0]), state)
+    np.testing.assert_allclose(np.asarray(output), out[:, 0], rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(np.asarray(state[2]), z)
+
+
+def test_default_size_matches_the_reference_count():
+    """About 2.19 M trainable parameters at the reference's default size (LSTM cells)."""
+    model = SketchRNN(HParams())
+    step = np.zeros((1, 1, 5), "float32")
+    model({"encoder_input": step, "decoder_input": step, "lengths": np.ones(1, "int32")})
+    e, d, z, m = 256, 512, 128, 20
+    encoder = 2 * (4 * e * (5 + e) + 4 * e) + 2 * (2 * e * z + z)
+    decoder = (z * 2 * d + 2 * d) + 4 * d * (5 + z + d) + 4 * d + (d + 1) * (3 + 6 * m)
+    assert trainable_count(model) == encoder + decoder == 2_186_107
+
+
+def test_evaluation_uses_mu_and_the_fixed_kl_weight():
+    dataset = synthetic_dataset(8, 2, 2, seed=1, max_seq_len=60)
+    batch = make_batch(dataset.train, 60)
+    set_seed(0)
+    model = SketchRNN(HPS)
+    first = model(inputs_of(batch))
+    second = model(inputs_of(batch))
+    np.testing.assert_array_equal(np.asarray(first["mixture"]), np.asarray(second["mixture"]))
+    loss = float(model.compute_loss(y=batch.target, y_pred=first, training=False))
+    model.kl_weight.assign(5.0)  # the training weight does not enter evaluation
+    assert float(model.compute_loss(y=batch.target, y_pred=first, training=False)) == loss
+    assert float(model.compute_loss(y=batch.target, y_pred=first, training=True)) != loss
+
+
+def test_conditional_training_logs_kl_and_checkpoints_load_as_conditional(tmp_path):
+    dataset = synthetic_dataset(40, 10, 10, seed=1, max_seq_len=60)
+    hps = HPS.replace(num_steps=20, save_every=10)
+    train(hps, dataset, tmp_path / "vae", verbose=0, group_by_length=True)
+    log = read_log(tmp_path / "vae" / "log.csv")
+    assert list(log["step"]) == [10, 20]
+    assert np.all(log["kl_weight"] == hps.kl_weight) and np.all(log["val_kl"] >= 0)
+    loaded = load_model(tmp_path / "vae")
+    assert loaded.hps.conditional and hasattr(loaded, "encoder")
+    result = evaluate(loaded, dataset.valid, batch_size=8)
+    assert set(result) == {"loss", "offset_loss", "pen_loss", "kl"}
+    expected = (result["offset_loss"] + result["pen_loss"]
+                + hps.kl_weight_start * max(result["kl"], hps.kl_tolerance))
+    assert result["loss"] == pytest.approx(expected, rel=1e-5)
+    # a decoder-only run of the same data loads as decoder-only
+    train(hps.replace(conditional=False), dataset, tmp_path / "dec", verbose=0)
+    assert not load_model(tmp_path / "dec").hps.conditional
+    assert "kl" not in read_log(tmp_path / "dec" / "log.csv")
+
+
+# ----------------------------------------------------------------------------- latent tools
+
+@pytest.fixture(scope="module")
+def vae_and_sketches():
+    from sketchlib import sampling  # noqa: F401  (imported for the tests below)
+
+    dataset = synthetic_dataset(8, 2, 2, seed=4, max_seq_len=60)
+    set_seed(1)
+    model = SketchRNN(HPS)
+    model(inputs_of(make_batch(dataset.train[:1], 60)))
+    return model, dataset.train
+
+
+def test_encode_decode_shapes_and_seeds(vae_and_sketches):
+    from sketchlib import sampling
+
+    model, sketches = vae_and_sketches
+    codes = sampling.encode(model, sketches[:5])
+    assert codes.shape == (5, 8)
+    np.testing.assert_array_equal(codes, sampling.encode(model, sketches[:5], batch_size=2))
+    drawn = sampling.encode(model, sketches[:5], sample_z=True, seed=3)
+    assert not np.allclose(drawn, codes)
+    np.testing.assert_array_equal(drawn, sampling.encode(model, sketches[:5], sample_z=True,
+                                                         seed=3))
+    first = sampling.decode(model, codes, seed=7, max_len=30)
+    again = sampling.decode(model, codes, seed=7, max_len=30, fast=False)
+    assert len(first) == 5
+    for a, b in zip(first, again):  # the compiled and the portable path agree
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+    assert any(not np.array_equal(a, b) for a, b in
+               zip(first, sampling.decode(model, codes, seed=8, max_len=30)))
+    with pytest.raises(ValueError, match="decoder-only"):
+        sampling.encode(SketchRNN(HPS.replace(conditional=False)), sketches[:1])
+
+
+def test_interpolation_ends_at_the_codes_and_slerp_keeps_the_norm(vae_and_sketches):
+    from sketchlib import sampling
+
+    model, sketches = vae_and_sketches
+    za, zb = sampling.encode(model, sketches[:2])
+    for method in ("slerp", "lerp"):
+        path = sampling.interpolate(model, sketches[0], sketches[1], steps=5, method=method)
+        assert path.shape == (5, 8)
+        np.testing.assert_allclose(path[0], za, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(path[-1], zb, rtol=1e-5, atol=1e-6)
+    # slerp between two codes of equal norm stays on their sphere; lerp cuts inside it
+    same = sketches[1] * np.array([1.0, 1.0, 1.0], "float32")
+    path = sampling.interpolate(model, sketches[0], same, steps=5)
+    norms = np.linalg.norm(path, axis=1)
+    line = sampling.interpolate(model, sketches[0], sketches[1], steps=5, method="lerp")
+    assert np.linalg.norm(line[2]) <= max(np.linalg.norm(za), np.linalg.norm(zb)) + 1e-6
+    assert norms.min() >= min(np.linalg.norm(za), np.linalg.norm(zb)) - 1e-4
+    with pytest.raises(ValueError, match="slerp"):
+        sampling.interpolate(model, sketches[0], sketches[1], method="cubic")
+
+
+def test_completion_keeps_the_prefix_and_both_paths_agree(vae_and_sketches):
+    from sketchlib import sampling
+
+    model, sketches = vae_and_sketches
+    prefix = sketches[0][:10]
+    fast = sampling.complete(model, prefix, n=3, seed=2, max_len=40)
+    slow = sampling.complete(model, prefix, n=3, seed=2, max_len=40, fast=False)
+    for a, b in zip(fast, slow):
+        np.testing.assert_array_equal(a[:10], prefix)
+        assert 10 <= len(a) <= 40
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+    # The continuation follows from the state the prefix leaves: with the end state made
+    # impossible, the same random numbers after another prefix draw other rows.
+    bias = np.asarray(model.output_layer.bias)
+    model.output_layer.bias.assign(np.concatenate([bias[:2], [-30.0], bias[3:]]))
+    try:
+        one, two = (sampling.complete(model, p, n=1, seed=2, max_len=40)[0]
+                    for p in (prefix, sketches[1][:10]))
+    finally:
+        model.output_layer.bias.assign(bias)
+    assert len(one) == len(two) == 40 and not np.allclose(one[10:], two[10:])
+    decoder_only = SketchRNN(HPS.replace(conditional=False))
+    drawn = sampling.complete(decoder_only, prefix, n=2, seed=1, max_len=30)
+    assert all(np.array_equal(d[:10], prefix) for d in drawn)
+
+
+def test_a_conditional_model_learns_to_reconstruct_a_few_sketches():
+    """Trained on four sketches, its reconstruction loss falls well below the start and the
+    four codes move apart."""
+    dataset = synthetic_dataset(4, 0, 0, seed=2, max_seq_len=60)
+    batch = make_batch(dataset.train, 60)
+    set_seed(0)
+    hps = HPS.replace(batch_size=4, use_recurrent_dropout=False, kl_weight=0.01)
+    model = SketchRNN(hps)
+    model.compile(optimizer=keras.optimizers.Adam(3e-3))
+    before = model.evaluate(inputs_of(batch), batch.target, verbose=0, return_dict=True)
+    model.fit(inputs_of(batch), batch.target, batch_size=4, epochs=150, verbose=0)
+    after = model.evaluate(inputs_of(batch), batch.target, verbose=0, return_dict=True)
+    recon = lambda r: r["offset_loss"] + r["pen_loss"]  # noqa: E731
+    assert recon(after) < recon(before) - 0.5
+    mu = np.asarray(model.encode(batch.encoder_input, batch.lengths)[0])
+    spread = np.linalg.norm(mu[:, None] - mu[None], axis=-1)[np.triu_indices(4, 1)]
+    assert spread.min() > 1e-2
