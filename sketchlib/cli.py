@@ -1,7 +1,9 @@
 """The command line: ``sketchlib train`` and ``sketchlib sample``.
 
-    sketchlib train --data aaron_sheep --log-root runs/sheep [--resume] [--hparams k=v,...]
+    sketchlib train --data aaron_sheep --log-root runs/sheep [--conditional] [--resume]
+                    [--hparams k=v,...]
     sketchlib sample --model runs/sheep --n 16 --out sheep.svg
+    sketchlib sample --model runs/sheep_vae --reconstruct aaron_sheep.npz --out recon.svg
 
 Errors a user can fix (a missing dataset, a bad hyper-parameter, a log root that holds another
 model) print one line and exit with status 2; nothing already written is touched.
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from .hparams import HParams, parse_overrides
 
-#: Defaults of ``sketchlib train``: the reference's, decoder-only (the VAE comes later).
+#: Defaults of ``sketchlib train``: the reference's, decoder-only unless ``--conditional``.
 TRAIN_DEFAULTS = HParams(conditional=False)
 
 
@@ -34,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
                             "multi-class dataset): aaron_sheep, omniglot, kanji, cat, ...")
     train.add_argument("--log-root", required=True, type=Path,
                        help="folder for checkpoints, hparams.json and log.csv")
+    train.add_argument("--conditional", action="store_true",
+                       help="train the VAE (encoder and z) instead of the decoder-only model "
+                            "(the same as --hparams conditional=true)")
     train.add_argument("--resume", action="store_true",
                        help="continue the run in --log-root from its latest checkpoint")
     train.add_argument("--hparams", default="",
@@ -62,6 +67,16 @@ def _parser() -> argparse.ArgumentParser:
                              f"{DEFAULT_PEN_TEMPERATURE}: the model's own pen probabilities; "
                              "give the same value as --temperature to temper everything)")
     sample.add_argument("--greedy", action="store_true", help="most likely choice every step")
+    what = sample.add_mutually_exclusive_group()
+    what.add_argument("--reconstruct", metavar="DATA",
+                      help="conditional models: draw back the first --n sketches of a split "
+                           "of this dataset (a name or an .npz path), normalised with the "
+                           "model's scale factor")
+    what.add_argument("--z", metavar="FILE",
+                      help="conditional models: draw from the codes in this .npy file, "
+                           "(n, z_size) or (z_size,)")
+    sample.add_argument("--split", choices=("train", "valid", "test"), default="test",
+                        help="the split of --reconstruct (default test)")
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--checkpoint", choices=("best", "latest"), default="best",
                         help="which checkpoint of a log root")
@@ -81,6 +96,8 @@ def _train(args) -> None:
     resumed = args.resume and saved.exists()
     base = HParams.load(saved) if resumed else TRAIN_DEFAULTS
     overrides = parse_overrides(args.hparams)
+    if args.conditional:
+        overrides["conditional"] = True
     hps = base.replace(data_set=",".join(names), **overrides)
     # max_seq_len follows the data (its longest sketch) unless set here, as a cap.
     cap = hps.max_seq_len if resumed or "max_seq_len" in overrides else None
@@ -106,8 +123,15 @@ def _sample(args) -> None:
         raise ValueError(f"--out must end in .svg or .png, got {args.out.name!r}")
     model = load(args.model, which=args.checkpoint)
     print(f"sampling from {model.data['checkpoint']}")
-    sketches = sample(model, args.n, args.temperature, greedy=args.greedy, seed=args.seed,
-                      pen_temperature=args.pen_temperature)
+    options = dict(greedy=args.greedy, seed=args.seed, pen_temperature=args.pen_temperature)
+    if args.reconstruct or args.z:
+        if not model.hps.conditional:
+            raise ValueError(f"{args.model} is decoder-only: --reconstruct and --z need a "
+                             "conditional model (train one with --conditional)")
+        z = _codes(args, model)
+        sketches = sample(model, len(z), args.temperature, z=z, **options)
+    else:
+        sketches = sample(model, args.n, args.temperature, **options)
     sketches = [s for s in sketches if len(s)]
     if not sketches:
         raise ValueError("every sketch ended at its first step; try a higher --temperature")
@@ -119,6 +143,32 @@ def _sample(args) -> None:
         matplotlib.use("Agg")
         plot_grid(sketches, ncols=min(args.columns, len(sketches))).savefig(args.out, dpi=100)
     print(f"wrote {len(sketches)} sketches to {args.out}")
+
+
+def _codes(args, model):
+    """The codes ``(n, z_size)`` that ``--reconstruct`` or ``--z`` ask for."""
+    import numpy as np
+
+    from .sampling import encode
+
+    if args.z:
+        try:
+            z = np.load(args.z)
+        except (OSError, ValueError) as error:
+            raise ValueError(f"--z {args.z}: not a readable .npy file ({error})") from None
+        if z.ndim not in (1, 2) or z.shape[-1] != model.hps.z_size:
+            raise ValueError(f"--z {args.z}: expected codes of shape (n, {model.hps.z_size}) "
+                             f"or ({model.hps.z_size},), got {z.shape}")
+        return z.reshape(-1, model.hps.z_size).astype("float32")
+    from .datasets import load_raw, prepare
+
+    data = prepare(load_raw(args.reconstruct), scale_factor=model.data["scale_factor"])
+    sketches = data.split(args.split)[:args.n]
+    if not sketches:
+        raise ValueError(f"--reconstruct {args.reconstruct}: its {args.split} split is empty")
+    print(f"reconstructing the first {len(sketches)} sketches of {args.split} of "
+          f"{args.reconstruct}")
+    return encode(model, sketches)
 
 
 def _interrupted(args) -> str:

@@ -301,3 +301,46 @@ def test_usage_errors_exit_2():
         with pytest.raises(SystemExit) as exit_info:
             main(arguments)
         assert exit_info.value.code == 2
+
+
+@pytest.fixture(scope="module")
+def vae_run(npz, tmp_path_factory):
+    """A conditional log root trained for 4 steps by ``sketchlib train --conditional``."""
+    log_root = tmp_path_factory.mktemp("cli") / "vae"
+    assert main(["train", "--data", str(npz), "--log-root", str(log_root), "--conditional",
+                 "--hparams", HPARAMS + ",enc_rnn_size=8,z_size=4,num_steps=4",
+                 "--verbose", "0"]) == 0
+    return log_root
+
+
+def test_train_conditional_and_reconstruct_or_draw_from_z(vae_run, npz, tmp_path, capsys):
+    assert HParams.load(vae_run / "hparams.json").conditional
+    out = tmp_path / "recon.svg"
+    assert main(["sample", "--model", str(vae_run), "--reconstruct", str(npz), "--split",
+                 "valid", "--n", "5", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "reconstructing the first 5 sketches of valid" in printed
+    assert re.search(r"wrote [1-5] sketches", printed)
+    assert ET.parse(out).getroot().findall(f".//{SVG}path")
+    codes = tmp_path / "z.npy"
+    np.save(codes, np.zeros((3, 4), "float32"))
+    assert main(["sample", "--model", str(vae_run), "--z", str(codes), "--out",
+                 str(tmp_path / "z.svg")]) == 0
+    assert re.search(r"wrote [1-3] sketches", capsys.readouterr().out)
+
+
+def test_latent_options_give_one_line_errors(vae_run, run, npz, tmp_path, capsys):
+    assert main(["sample", "--model", str(run), "--reconstruct", str(npz),
+                 "--out", str(tmp_path / "a.svg")]) == 2
+    assert "is decoder-only" in one_line_error(capsys, "sample")
+    wrong = tmp_path / "wrong.npy"
+    np.save(wrong, np.zeros((2, 7)))
+    assert main(["sample", "--model", str(vae_run), "--z", str(wrong),
+                 "--out", str(tmp_path / "b.svg")]) == 2
+    assert "expected codes of shape (n, 4)" in one_line_error(capsys, "sample")
+    broken = tmp_path / "broken.npy"
+    broken.write_text("not numpy")
+    assert main(["sample", "--model", str(vae_run), "--z", str(broken),
+                 "--out", str(tmp_path / "c.svg")]) == 2
+    assert "not a readable .npy file" in one_line_error(capsys, "sample")
+    assert not any(tmp_path.glob("*.svg"))
