@@ -107,6 +107,24 @@ def _close_figures():
     plt.close("all")
 
 
+def backend_gradient(function, value) -> tuple[np.ndarray, np.ndarray]:
+    """``function(value)`` (a scalar) and its gradient with respect to ``value`` (a NumPy
+    array), on the active Keras backend: ``(result, gradient)`` as NumPy arrays."""
+    import keras
+
+    if keras.backend.backend() == "jax":
+        import jax
+
+        result, gradient = jax.value_and_grad(lambda v: function(v))(jax.numpy.asarray(value))
+        return np.asarray(result), np.asarray(gradient)
+    import tensorflow as tf
+
+    variable = tf.Variable(value)
+    with tf.GradientTape() as tape:
+        result = function(variable)
+    return np.asarray(result), tape.gradient(result, variable).numpy()
+
+
 @pytest.fixture(scope="session")
 def synthetic_raw():
     """Raw synthetic splits (int16 stroke-3), 60/10/10 sketches, seed 0."""

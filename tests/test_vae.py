@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from keras import ops
 
+from conftest import backend_gradient
 from sketchlib import set_seed
 from sketchlib.batching import make_batch
 from sketchlib.checkpoints import load_model, read_log
@@ -62,13 +63,10 @@ def test_kl_matches_the_closed_form():
 
 
 def test_free_bits_give_no_gradient_below_the_tolerance():
-    import tensorflow as tf
-
     for scale, expect_zero in ((0.01, True), (3.0, False)):
-        mu = tf.Variable(np.full((4, 6), scale, "float32"))
-        with tf.GradientTape() as tape:
-            cost = kl_cost(kl_divergence(mu, tf.zeros((4, 6))), 0.2)
-        gradient = tape.gradient(cost, mu).numpy()
+        _, gradient = backend_gradient(
+            lambda mu: kl_cost(kl_divergence(mu, ops.zeros((4, 6))), 0.2),
+            np.full((4, 6), scale, "float32"))
         assert np.all(gradient == 0) == expect_zero
     assert float(kl_cost(kl_divergence(np.zeros((1, 2)), np.zeros((1, 2))), 0.2)) == (
         pytest.approx(0.2))
@@ -165,7 +163,8 @@ def test_encode_decode_shapes_and_seeds(vae_and_sketches):
     model, sketches = vae_and_sketches
     codes = sampling.encode(model, sketches[:5])
     assert codes.shape == (5, 8)
-    np.testing.assert_array_equal(codes, sampling.encode(model, sketches[:5], batch_size=2))
+    np.testing.assert_allclose(codes, sampling.encode(model, sketches[:5], batch_size=2),
+                               rtol=1e-5, atol=1e-7)
     drawn = sampling.encode(model, sketches[:5], sample_z=True, seed=3)
     assert not np.allclose(drawn, codes)
     np.testing.assert_array_equal(drawn, sampling.encode(model, sketches[:5], sample_z=True,
