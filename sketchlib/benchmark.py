@@ -3,14 +3,15 @@
     python -m sketchlib.benchmark [--data aaron_sheep] [--steps 10] [--model sheep_decoder]
                                   [--baseline PATH]
 
-Training: seconds per optimiser step (batch drawing and augmentation included) of the
-reference's default decoder (LSTM 512) and the shipped size (LSTM 256), with batches padded to
-``max_seq_len`` or grouped by length, in float32 and in mixed bfloat16 (``--bfloat16``). Each
-row runs in a fresh process, one after another, so the rows are measured side by side under
-the same conditions; ``--baseline PATH`` adds the same float32 rows for the sketchlib of
-another checkout (an older version), and their ratio to this one. Sampling: the time to draw
-one sketch of 250 steps and a batch of 100, compiled and portable. Prints Markdown tables for
-the book's Performance page.
+Training: seconds per optimiser step (batch drawing and augmentation included) and sketches per
+second of the reference's default decoder-only model (LSTM 512), the shipped size (LSTM 256)
+and the reference's default VAE (encoder 256 each way, decoder LSTM 512, z 128), with batches
+padded to ``max_seq_len`` or grouped by length, in float32 and in mixed bfloat16
+(``--bfloat16``). Each row runs in a fresh process, one after another, so the rows are
+measured side by side under the same conditions; ``--baseline PATH`` adds the same float32
+rows for the sketchlib of another checkout (an older version), and their ratio to this one.
+Sampling: the time to draw one sketch of 250 steps and a batch of 100, compiled and portable.
+Prints Markdown tables for the book's Performance page.
 """
 
 from __future__ import annotations
@@ -35,14 +36,16 @@ def _machine() -> str:
 
 
 def time_training(dataset, units: int, group_by_length: bool, steps: int,
-                  warmup: int = 3, bfloat16: bool = False) -> dict:
+                  warmup: int = 3, bfloat16: bool = False, conditional: bool = False) -> dict:
     """Seconds per step and sketches per second of ``model.train_on_batch`` on augmented
-    batches of 100 drawn by :class:`~sketchlib.batching.SketchBatches`."""
+    batches of 100 drawn by :class:`~sketchlib.batching.SketchBatches` (decoder of ``units``;
+    ``conditional``: with the reference's encoder and z)."""
     from .batching import SketchBatches, as_inputs
     from .cli import TRAIN_DEFAULTS
     from .training import build_model
 
-    hps = TRAIN_DEFAULTS.replace(dec_rnn_size=units, max_seq_len=dataset.max_seq_len)
+    hps = TRAIN_DEFAULTS.replace(dec_rnn_size=units, max_seq_len=dataset.max_seq_len,
+                                 conditional=conditional)
     model = build_model(hps, bfloat16=bfloat16)
     batches = SketchBatches(dataset.train, hps.batch_size, hps.max_seq_len, augment=True,
                             group_by_length=group_by_length)
@@ -76,6 +79,8 @@ sys.path.insert(0, sys.argv[1])
 from sketchlib.benchmark import time_training
 from sketchlib.datasets import load_dataset
 options = {"bfloat16": True} if sys.argv[5] == "1" else {}
+if sys.argv[7] == "1":
+    options["conditional"] = True
 result = time_training(load_dataset(sys.argv[6]), int(sys.argv[2]), sys.argv[3] == "1",
                        int(sys.argv[4]), **options)
 print(json.dumps(result))
@@ -83,12 +88,13 @@ print(json.dumps(result))
 
 
 def time_training_in_process(root, data: str, units: int, grouped: bool, bfloat16: bool,
-                             steps: int) -> float:
+                             steps: int, conditional: bool = False) -> float:
     """Seconds per step of :func:`time_training`, run in a fresh Python process with the
     ``sketchlib`` package found in ``root`` (this one's or another checkout's)."""
     result = subprocess.run(
         [sys.executable, "-c", _ROW, str(root), str(units), str(int(grouped)), str(steps),
-         str(int(bfloat16)), data], capture_output=True, text=True, check=True)
+         str(int(bfloat16)), data, str(int(conditional))], capture_output=True, text=True,
+        check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])["seconds_per_step"]
 
 
@@ -109,21 +115,22 @@ def main(argv=None) -> None:
     length = load_dataset(args.data).max_seq_len
     print(f"Training on {args.data}, batch 100, {args.steps} timed steps per row, each row "
           "in a fresh process, one after another:\n")
-    print("| decoder | batches | precision | code | s/step | speed-up |\n"
-          "| --- | --- | --- | --- | ---: | ---: |")
-    for units in (512, 256):
+    print("| model | batches | precision | code | s/step | sketches/s | speed-up |\n"
+          "| --- | --- | --- | --- | ---: | ---: | ---: |")
+    for units, conditional in ((512, False), (256, False), (512, True)):
         rows = [(False, False, None), (True, False, None), (True, True, None)]
-        if args.baseline:
+        if args.baseline and not conditional:
             rows[:0] = [(False, False, args.baseline), (True, False, args.baseline)]
+        name = "VAE, encoder 256 x 2, LSTM 512, z 128" if conditional else f"LSTM {units}"
         first = None
         for grouped, bfloat16, baseline in rows:
             seconds = time_training_in_process(baseline or here, args.data, units, grouped,
-                                               bfloat16, args.steps)
+                                               bfloat16, args.steps, conditional)
             first = first or seconds
-            print(f"| LSTM {units} | {'grouped by length' if grouped else f'padded to {length}'}"
+            print(f"| {name} | {'grouped by length' if grouped else f'padded to {length}'}"
                   f" | {'mixed bfloat16' if bfloat16 else 'float32'} | "
-                  f"{'baseline' if baseline else 'this'} | {seconds:.3f} | "
-                  f"{first / seconds:.2f}x |", flush=True)
+                  f"{'baseline' if baseline else 'this'} | {seconds:.3f} | {100 / seconds:.0f} "
+                  f"| {first / seconds:.2f}x |", flush=True)
 
     model = load(args.model)
     print(f"\nSampling with {args.model} (up to 250 steps, best of 3):\n")
