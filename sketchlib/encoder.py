@@ -40,15 +40,18 @@ class SketchEncoder(keras.layers.Layer):
     """``encoder_input`` ``(B, N, 5)`` and ``lengths`` ``(B,)`` -> ``mu, sigma_hat``, each
     ``(B, z_size)``, from the final hidden states of a forward and a backward RNN of
     ``units`` units each, concatenated (``2 units``). The heads are initialised from
-    ``N(0, 0.001)``, as in the reference. ``make_cell(units)`` builds each direction's cell."""
+    ``N(0, 0.001)``, as in the reference. ``make_cell(units)`` builds each direction's cell;
+    ``rnn_dtype`` is the two RNNs' dtype policy (``"mixed_bfloat16"`` or ``None``), the heads
+    stay float32."""
 
-    def __init__(self, make_cell, units: int, z_size: int, keep_prob: float = 1.0, **kwargs):
+    def __init__(self, make_cell, units: int, z_size: int, keep_prob: float = 1.0,
+                 rnn_dtype=None, **kwargs):
         super().__init__(**kwargs)
         self.units, self.z_size, self.keep_prob = int(units), int(z_size), float(keep_prob)
         self.forward = keras.layers.RNN(make_cell(self.units), return_state=True,
-                                        name="forward")
+                                        name="forward", dtype=rnn_dtype)
         self.backward = keras.layers.RNN(make_cell(self.units), return_state=True,
-                                         go_backwards=True, name="backward")
+                                         go_backwards=True, name="backward", dtype=rnn_dtype)
         heads = dict(kernel_initializer=keras.initializers.RandomNormal(stddev=0.001))
         self.mu_head = keras.layers.Dense(self.z_size, name="mu", **heads)
         self.sigma_head = keras.layers.Dense(self.z_size, name="sigma_hat", **heads)
@@ -63,6 +66,6 @@ class SketchEncoder(keras.layers.Layer):
                                             self.dropout_seed, training)
             _, h, _ = rnn(ops.concatenate([encoder_input, masks], axis=-1), mask=mask,
                           training=training)
-            finals.append(h)
+            finals.append(ops.cast(h, "float32"))
         hidden = ops.concatenate(finals, axis=-1)  # (B, 2 units)
         return self.mu_head(hidden), self.sigma_head(hidden)

@@ -58,7 +58,7 @@ class SketchRNN(keras.Model):
         if hps.conditional:
             self.encoder = SketchEncoder(
                 lambda units: make_cell(hps.enc_model, units, rnn_dtype), hps.enc_rnn_size,
-                hps.z_size, self.keep_prob, name="encoder")
+                hps.z_size, self.keep_prob, rnn_dtype, name="encoder")
             self.initial_state_layer = keras.layers.Dense(
                 2 * hps.dec_rnn_size, activation="tanh", name="initial_state",
                 kernel_initializer=keras.initializers.RandomNormal(stddev=0.001))
