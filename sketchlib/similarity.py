@@ -1,0 +1,75 @@
+"""How alike two drawings look: a distance between the *shapes* of two sketches, and the test
+it serves, whether a reconstruction is closer to its own original than to other sketches.
+
+The distance ignores where a drawing sits and how large it is, and how its strokes are cut
+into points: each sketch is scaled into the unit square (its longer side 1, centred), its
+strokes are resampled at an even spacing, and the distance is the symmetric Chamfer
+distance of the two point sets, the mean distance from a point of one drawing to the nearest
+point of the other, both ways, averaged. Pen-up moves are not ink and do not count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .strokes import stroke3_to_polylines
+
+
+def ink_points(sketch, spacing: float = 0.02) -> np.ndarray:
+    """The ink of a stroke-3 ``sketch`` as points ``(k, 2)``: scaled into the unit square
+    (longer side 1, centred on the origin) and resampled every ``spacing`` along its strokes
+    (each stroke's ends included; a dot is one point). An empty sketch has no points."""
+    if len(sketch) == 0:
+        return np.zeros((0, 2))
+    lines = [np.asarray(line, dtype=np.float64) for line in stroke3_to_polylines(sketch)]
+    points = np.vstack(lines)
+    low, high = points.min(axis=0), points.max(axis=0)
+    size = float((high - low).max()) or 1.0
+    centre = (low + high) / 2
+    resampled = []
+    for line in lines:
+        line = (line - centre) / size
+        steps = np.linalg.norm(np.diff(line, axis=0), axis=1)
+        along = np.concatenate([[0.0], np.cumsum(steps)])
+        if along[-1] == 0:
+            resampled.append(line[:1])
+            continue
+        at = np.append(np.arange(0.0, along[-1], spacing), along[-1])
+        resampled.append(np.column_stack([np.interp(at, along, line[:, 0]),
+                                          np.interp(at, along, line[:, 1])]))
+    return np.vstack(resampled)
+
+
+def chamfer_distance(a, b, spacing: float = 0.02) -> float:
+    """Symmetric Chamfer distance between the shapes of stroke-3 sketches ``a`` and ``b`` (see
+    the module docstring), in units of the drawings' longer side: 0 for the same drawing at
+    any position and size; between two different aaron_sheep test sheep, 0.04 to 0.07 (10th
+    to 90th percentile of 30 pairs); ``inf`` if either is empty."""
+    return _chamfer_points(ink_points(a, spacing), ink_points(b, spacing))
+
+
+def identification_ranks(reconstructions, originals, spacing: float = 0.02) -> np.ndarray:
+    """For each reconstruction ``i``, the rank of its own original ``i`` among all
+    ``originals`` ordered by :func:`chamfer_distance` to it: 1 when the closest original is
+    its own, ``len(originals)`` when its own is the farthest (or the reconstruction is
+    empty). ``(n,)`` integers."""
+    if len(reconstructions) != len(originals):
+        raise ValueError(f"{len(reconstructions)} reconstructions for {len(originals)} "
+                         "originals")
+    points = [ink_points(s, spacing) for s in originals]
+    ranks = []
+    for i, sketch in enumerate(reconstructions):
+        p = ink_points(sketch, spacing)
+        if len(p) == 0:
+            ranks.append(len(originals))
+            continue
+        row = np.array([_chamfer_points(p, q) for q in points])
+        ranks.append(1 + int(np.sum(row < row[i])))
+    return np.array(ranks)
+
+
+def _chamfer_points(p: np.ndarray, q: np.ndarray) -> float:
+    if len(p) == 0 or len(q) == 0:
+        return float("inf")
+    distances = np.linalg.norm(p[:, None, :] - q[None, :, :], axis=-1)
+    return float((distances.min(axis=1).mean() + distances.min(axis=0).mean()) / 2)
