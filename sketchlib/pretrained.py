@@ -49,10 +49,16 @@ def model_card(name: str, inline_images: bool = False) -> str:
 
 
 def show_model_card(name: str):
-    """The model card of a shipped model, rendered in a notebook (images included)."""
+    """The model card of a shipped model, rendered in a notebook (images included), between
+    two rules and with its headings as bold lines, so that it reads as one inset in the
+    page rather than as sections of it."""
     from IPython.display import Markdown
 
-    return Markdown(model_card(name, inline_images=True))
+    lines, in_code = [], False
+    for line in model_card(name, inline_images=True).strip().splitlines():
+        in_code ^= line.startswith("```")
+        lines.append(line if in_code else re.sub(r"^#+ +(.+)$", r"**\1**", line))
+    return Markdown("---\n\n" + "\n".join(lines) + "\n\n---")
 
 
 def load(name_or_path, which: str = "best"):

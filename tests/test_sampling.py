@@ -318,3 +318,6 @@ def test_shipped_models_load_and_draw(name):
     inlined = pretrained.model_card(name, inline_images=True)
     assert inlined.count("](data:image/png;base64,") == len(images)
     assert re.findall(r"!\[[^\]]*\]\(([^)]+)\)", inlined) != images
+    shown = pretrained.show_model_card(name).data
+    assert not re.search(r"^#", shown, flags=re.MULTILINE)  # headings shown as bold lines
+    assert f"**{card.splitlines()[0].lstrip('# ')}**" in shown
