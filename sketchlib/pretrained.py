@@ -49,16 +49,16 @@ def model_card(name: str, inline_images: bool = False) -> str:
 
 
 def show_model_card(name: str):
-    """The model card of a shipped model, rendered in a notebook (images included), between
-    two rules and with its headings as bold lines, so that it reads as one inset in the
-    page rather than as sections of it."""
+    """The model card of a shipped model, rendered in a notebook (images included) as one
+    quoted inset with its headings as bold lines, so that it does not read as sections of
+    the page that shows it."""
     from IPython.display import Markdown
 
     lines, in_code = [], False
     for line in model_card(name, inline_images=True).strip().splitlines():
         in_code ^= line.startswith("```")
         lines.append(line if in_code else re.sub(r"^#+ +(.+)$", r"**\1**", line))
-    return Markdown("---\n\n" + "\n".join(lines) + "\n\n---")
+    return Markdown("\n".join(f"> {line}".rstrip() for line in lines))
 
 
 def load(name_or_path, which: str = "best"):

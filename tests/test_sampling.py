@@ -319,5 +319,6 @@ def test_shipped_models_load_and_draw(name):
     assert inlined.count("](data:image/png;base64,") == len(images)
     assert re.findall(r"!\[[^\]]*\]\(([^)]+)\)", inlined) != images
     shown = pretrained.show_model_card(name).data
-    assert not re.search(r"^#", shown, flags=re.MULTILINE)  # headings shown as bold lines
+    assert not re.search(r"^[> ]*#", shown, flags=re.MULTILINE)  # headings as bold lines
+    assert all(line.startswith(">") for line in shown.splitlines())  # one quoted inset
     assert f"**{card.splitlines()[0].lstrip('# ')}**" in shown
