@@ -195,7 +195,6 @@ def sample_stroke5(model, n: int = 1, temperature: float = DEFAULT_TEMPERATURE,
     are whatever the loop left there: the model's further draws, or zeros once the portable
     loop has stopped; :func:`sample` cuts them off. A conditional model draws from ``z``
     ``(n, N_z)``, or from codes drawn from ``N(0, I)`` when ``z`` is ``None``."""
-    _temperatures(temperature, pen_temperature, greedy)
     max_len = int(max_len or model.hps.max_seq_len)
     rng = np.random.default_rng(seed)
     noise = draw_noise(n, max_len, rng)
@@ -295,12 +294,10 @@ def complete(model, prefix, n: int = 1, temperature: float = DEFAULT_TEMPERATURE
     rng = np.random.default_rng(seed)
     noise = draw_noise(n, max_len - len(prefix), rng)
     rows = make_batch([prefix] * n, len(prefix))  # S0 + prefix, stroke-5
-    codes = None
-    if model.hps.conditional:
-        code = encode(model, [prefix])[0] if z is None else np.asarray(z, "float32")
-        codes = np.tile(code.reshape(1, -1), (n, 1))
-    elif z is not None:
-        raise ValueError("a decoder-only model takes no z (hps.conditional is false)")
+    if model.hps.conditional and z is None:
+        z = encode(model, [prefix])[0]
+    codes = _codes(model, n, None if z is None else np.tile(np.reshape(z, (1, -1)), (n, 1)),
+                   rng)
     _, state = _start(model, n, codes)
     _, read = model.decode(ops.convert_to_tensor(rows.decoder_input), initial_state=state[:2],
                            z=codes)

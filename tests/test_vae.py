@@ -8,7 +8,7 @@ import pytest
 from keras import ops
 
 from conftest import backend_gradient
-from sketchlib import set_seed
+from sketchlib import sampling, set_seed
 from sketchlib.batching import make_batch
 from sketchlib.checkpoints import load_model, read_log
 from sketchlib.encoder import kl_cost, kl_divergence, reparameterize
@@ -148,8 +148,6 @@ def test_conditional_training_logs_kl_and_checkpoints_load_as_conditional(tmp_pa
 
 @pytest.fixture(scope="module")
 def vae_and_sketches():
-    from sketchlib import sampling  # noqa: F401  (imported for the tests below)
-
     dataset = synthetic_dataset(8, 2, 2, seed=4, max_seq_len=60)
     set_seed(1)
     model = SketchRNN(HPS)
@@ -158,8 +156,6 @@ def vae_and_sketches():
 
 
 def test_encode_decode_shapes_and_seeds(vae_and_sketches):
-    from sketchlib import sampling
-
     model, sketches = vae_and_sketches
     codes = sampling.encode(model, sketches[:5])
     assert codes.shape == (5, 8)
@@ -181,8 +177,6 @@ def test_encode_decode_shapes_and_seeds(vae_and_sketches):
 
 
 def test_interpolation_ends_at_the_codes_and_slerp_keeps_the_norm(vae_and_sketches):
-    from sketchlib import sampling
-
     model, sketches = vae_and_sketches
     za, zb = sampling.encode(model, sketches[:2])
     for method in ("slerp", "lerp"):
@@ -202,8 +196,6 @@ def test_interpolation_ends_at_the_codes_and_slerp_keeps_the_norm(vae_and_sketch
 
 
 def test_completion_keeps_the_prefix_and_both_paths_agree(vae_and_sketches):
-    from sketchlib import sampling
-
     model, sketches = vae_and_sketches
     prefix = sketches[0][:10]
     fast = sampling.complete(model, prefix, n=3, seed=2, max_len=40)
