@@ -6,8 +6,8 @@ A log root holds one model's run::
 
   hparams.json, data.json      what is trained on what (the scale factor among it)
   ckpt-00001000/               one checkpoint: model.weights.h5 (weights and optimiser
-                               state), state.json (step, the dropout seed's state, which
-                               the weights file omits), hparams.json, data.json
+                               state), state.json (step, the states of the random
+                               streams, which the weights file omits), hparams.json, data.json
   latest.json, best.json       pointers {"checkpoint": "ckpt-00001000", "step": 1000, ...}
   log.csv                      one row of metrics per checkpoint interval
 
@@ -65,8 +65,9 @@ def write_checkpoint(model: SketchRNN, log_root, data: dict, state: dict) -> Pat
     model.save_weights(temporary / WEIGHTS)
     model.hps.save(temporary / HPARAMS)
     write_json(temporary / DATA, data)
-    seed_state = [int(v) for v in np.asarray(model.dropout_seed.state)]
-    write_json(temporary / STATE, {**state, "dropout_seed": seed_state})
+    seed_states = {name: [int(v) for v in np.asarray(seed.state)]
+                   for name, seed in model.seed_generators().items()}
+    write_json(temporary / STATE, {**state, **seed_states})
     shutil.rmtree(final, ignore_errors=True)
     os.replace(temporary, final)
     return final
@@ -144,8 +145,9 @@ def restore_checkpoint(model: SketchRNN, checkpoint) -> dict:
     checkpoint = Path(checkpoint)
     model.load_weights(checkpoint / WEIGHTS)  # restores the optimiser's variables too
     state = json.loads((checkpoint / STATE).read_text())
-    seed = model.dropout_seed.state
-    seed.assign(np.asarray(state.pop("dropout_seed"), dtype=seed.dtype))
+    for name, seed in model.seed_generators().items():
+        if name in state:  # older checkpoints hold the decoder's stream only
+            seed.state.assign(np.asarray(state.pop(name), dtype=seed.state.dtype))
     return state
 
 

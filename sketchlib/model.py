@@ -69,6 +69,13 @@ class SketchRNN(keras.Model):
             names.append("kl")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
+    def seed_generators(self) -> dict:
+        """The model's random streams by name (their states are not in the weights file)."""
+        seeds = {"dropout_seed": self.dropout_seed}
+        if self.hps.conditional:
+            seeds.update(encoder_dropout_seed=self.encoder.dropout_seed, z_seed=self.z_seed)
+        return seeds
+
     def decode(self, decoder_input, initial_state=None, z=None, training=False):
         """Run the decoder: ``(B, N, 5)`` (and ``z`` ``(B, N_z)`` for a conditional model) ->
         outputs ``(B, N, 3 + 6M)`` and the final ``[h, c]``. ``initial_state``: zeros, or from
