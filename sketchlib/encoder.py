@@ -1,6 +1,6 @@
 """The VAE half of Sketch-RNN: a bidirectional RNN reads a sketch into ``mu`` and
-``sigma_hat``, the reparameterisation trick draws ``z`` from them, and the KL term pulls their
-distribution towards ``N(0, I)``.
+``sigma_hat``, the reparameterisation trick draws ``z`` from them, and the KL term, under its
+annealed weight and free-bits floor, pulls their distribution towards ``N(0, I)``.
 
 The encoder never reads the padding: each direction runs under a mask of the sketch's real
 steps (``lengths``), and ``keras.layers.RNN`` carries the state unchanged through masked
@@ -8,6 +8,8 @@ steps, so the forward pass ends at the last real row and the backward pass start
 """
 
 from __future__ import annotations
+
+import math
 
 import keras
 from keras import ops
@@ -26,6 +28,15 @@ def kl_cost(kl, kl_tolerance: float):
     """Free bits: ``max(KL, kl_tolerance)``, so the KL term gives no gradient below the
     floor."""
     return ops.maximum(kl, kl_tolerance)
+
+
+def annealed_kl_weight(hps, step):
+    """The KL weight (a scalar tensor) of training step ``step`` (0 for the first):
+    ``w_t = w - (w - w_0) R^t`` with ``w`` = ``kl_weight``, ``w_0`` = ``kl_weight_start`` and
+    ``R`` = ``kl_decay_rate``, as the reference code writes it (``0.5 - 0.49 * 0.99995^t``
+    by default). This is the paper's ``w (1 - (1 - eta_min) R^t)`` with ``eta_min = w_0 / w``."""
+    decay = ops.exp(math.log(hps.kl_decay_rate) * step)  # R^t, accurate in float32 too
+    return hps.kl_weight - (hps.kl_weight - hps.kl_weight_start) * decay
 
 
 def reparameterize(mu, sigma_hat, seed):
@@ -48,24 +59,33 @@ class SketchEncoder(keras.layers.Layer):
                  rnn_dtype=None, **kwargs):
         super().__init__(**kwargs)
         self.units, self.z_size, self.keep_prob = int(units), int(z_size), float(keep_prob)
-        self.forward = keras.layers.RNN(make_cell(self.units), return_state=True,
+        self.forward = keras.layers.RNN(make_cell(self.units), return_sequences=True,
                                         name="forward", dtype=rnn_dtype)
-        self.backward = keras.layers.RNN(make_cell(self.units), return_state=True,
+        self.backward = keras.layers.RNN(make_cell(self.units), return_sequences=True,
                                          go_backwards=True, name="backward", dtype=rnn_dtype)
         heads = dict(kernel_initializer=keras.initializers.RandomNormal(stddev=0.001))
         self.mu_head = keras.layers.Dense(self.z_size, name="mu", **heads)
         self.sigma_head = keras.layers.Dense(self.z_size, name="sigma_hat", **heads)
         self.dropout_seed = keras.random.SeedGenerator()
 
-    def call(self, encoder_input, lengths, training=False):
+    def hidden_states(self, encoder_input, lengths, training=False):
+        """The two passes over ``encoder_input`` ``(B, N, 5)``: ``forward, backward``, each
+        ``(B, N, units)`` float32 in the input's step order. ``forward[:, t]`` has read steps
+        ``0 .. t``, ``backward[:, t]`` steps ``t .. length - 1``. Over the padding the forward
+        pass keeps its last state and the backward one is zero (it has read nothing yet), so
+        ``forward[:, -1]`` and ``backward[:, 0]`` are the two final states."""
         shape = ops.shape(encoder_input)
         mask = ops.arange(shape[1])[None, :] < ops.cast(ops.reshape(lengths, (-1, 1)), "int32")
-        finals = []
+        passes = []
         for rnn in (self.forward, self.backward):
             masks = candidate_dropout_masks((shape[0], shape[1]), self.units, self.keep_prob,
                                             self.dropout_seed, training)
-            _, h, _ = rnn(ops.concatenate([encoder_input, masks], axis=-1), mask=mask,
-                          training=training)
-            finals.append(ops.cast(h, "float32"))
-        hidden = ops.concatenate(finals, axis=-1)  # (B, 2 units)
+            passes.append(ops.cast(rnn(ops.concatenate([encoder_input, masks], axis=-1),
+                                       mask=mask, training=training), "float32"))
+        forward, backward = passes
+        return forward, ops.flip(backward, axis=1)  # the backward pass runs from step N - 1
+
+    def call(self, encoder_input, lengths, training=False):
+        forward, backward = self.hidden_states(encoder_input, lengths, training)
+        hidden = ops.concatenate([forward[:, -1], backward[:, 0]], axis=-1)  # (B, 2 units)
         return self.mu_head(hidden), self.sigma_head(hidden)

@@ -132,7 +132,7 @@ _RANGES = {
     "decay_rate": (lambda v: 0 < v <= 1, "in (0, 1] (the learning rate's factor per step)"),
     "grad_clip": (lambda v: v > 0, "positive (gradients are clipped to [-grad_clip, grad_clip])"),
     "kl_weight": (lambda v: v >= 0, "zero or more"),
-    "kl_weight_start": (lambda v: 0 <= v <= 1, "in [0, 1] (a fraction of kl_weight)"),
+    "kl_weight_start": (lambda v: v >= 0, "zero or more (the KL weight at step 0)"),
     "kl_decay_rate": (lambda v: 0 < v <= 1, "in (0, 1]"),
     "kl_tolerance": (lambda v: v >= 0, "zero or more"),
     "recurrent_dropout_prob": (lambda v: 0 < v <= 1, "a keep probability in (0, 1]"),

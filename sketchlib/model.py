@@ -14,7 +14,8 @@ from keras import ops
 
 from . import mdn
 from .cells import LSTMCell, candidate_dropout_masks
-from .encoder import SketchEncoder, kl_cost, kl_divergence, reparameterize
+from .encoder import (SketchEncoder, annealed_kl_weight, kl_cost, kl_divergence,
+                      reparameterize)
 from .hparams import HParams
 
 CELLS = {"lstm": LSTMCell}
@@ -35,9 +36,9 @@ class SketchRNN(keras.Model):
     parameters ``(B, N, 3 + 6M)`` (see :mod:`sketchlib.mdn`); a conditional model returns
     ``{"mixture": ..., "mu": (B, N_z), "sigma_hat": (B, N_z)}``.
 
-    The KL term is weighted by the variable ``kl_weight`` in training (the training loop may
-    change it at every step) and by the fixed ``hps.kl_weight_start`` in evaluation, as the
-    reference evaluates; in evaluation ``z`` is the mean ``mu``."""
+    In training the KL term is weighted by the annealed weight of each step (the model counts
+    its steps in ``kl_steps`` and keeps the last weight in ``kl_weight``); in evaluation by the
+    fixed ``hps.kl_weight_start``, as the reference evaluates, and ``z`` is the mean ``mu``."""
 
     def __init__(self, hps: HParams | None = None, bfloat16: bool = False, **kwargs):
         super().__init__(**kwargs)
@@ -63,9 +64,14 @@ class SketchRNN(keras.Model):
                 2 * hps.dec_rnn_size, activation="tanh", name="initial_state",
                 kernel_initializer=keras.initializers.RandomNormal(stddev=0.001))
             self.z_seed = keras.random.SeedGenerator()
+            # The training steps the KL term has seen, and the annealed weight of the last
+            # one: variables of the model, so they are in every checkpoint and in the state
+            # that a compiled (JAX too) training step carries.
+            self.kl_steps = self.add_weight(name="kl_steps", shape=(), dtype="int32",
+                                            trainable=False, initializer="zeros")
             self.kl_weight = self.add_weight(
                 name="kl_weight", shape=(), trainable=False,
-                initializer=keras.initializers.Constant(hps.kl_weight))
+                initializer=keras.initializers.Constant(hps.kl_weight_start))
             names.append("kl")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
@@ -128,8 +134,8 @@ class SketchRNN(keras.Model):
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """``L_s + L_p`` (pen loss masked unless ``training``), plus for a conditional model
-        ``w * max(KL, kl_tolerance)`` (``w``: ``kl_weight`` in training, ``kl_weight_start``
-        in evaluation), plus any ``add_loss`` terms; ``sample_weight`` ``(B,)`` weights each
+        ``w * max(KL, kl_tolerance)`` (``w``: the annealed weight of this step in training,
+        see :func:`~sketchlib.encoder.annealed_kl_weight`; ``kl_weight_start`` in evaluation), plus any ``add_loss`` terms; ``sample_weight`` ``(B,)`` weights each
         sketch's reconstruction."""
         mixture = y_pred["mixture"] if self.hps.conditional else y_pred
         offset_loss, pen_loss = mdn.reconstruction_loss(
@@ -139,7 +145,11 @@ class SketchRNN(keras.Model):
         values = {"offset_loss": offset_loss, "pen_loss": pen_loss}
         if self.hps.conditional:
             kl = kl_divergence(y_pred["mu"], y_pred["sigma_hat"])
-            weight = self.kl_weight if training else self.hps.kl_weight_start
+            weight = self.hps.kl_weight_start
+            if training:
+                weight = annealed_kl_weight(self.hps, ops.cast(self.kl_steps, "float32"))
+                self.kl_weight.assign(weight)
+                self.kl_steps.assign_add(1)
             loss = loss + weight * kl_cost(kl, self.hps.kl_tolerance)
             values["kl"] = kl
         if self.losses:

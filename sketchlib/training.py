@@ -267,7 +267,8 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
     say(f"resuming {log_root} from step {state['step']} of {total}" if resume else
         f"training {log_root}: {total} steps, a checkpoint every {hps.save_every}")
     if hps.conditional:
-        say(f"conditional model: KL weight {hps.kl_weight} in training; the best checkpoint is "
+        say(f"conditional model: KL weight annealed from {hps.kl_weight_start} towards "
+            f"{hps.kl_weight} (w - (w - w0) {hps.kl_decay_rate}^step); the best checkpoint is "
             f"chosen by the validation cost L_R + {hps.kl_weight_start} max(KL, "
             f"{hps.kl_tolerance}), the KL weight fixed at kl_weight_start as the reference "
             "evaluates")

@@ -11,7 +11,7 @@ from conftest import backend_gradient
 from sketchlib import sampling, set_seed
 from sketchlib.batching import make_batch
 from sketchlib.checkpoints import load_model, read_log
-from sketchlib.encoder import kl_cost, kl_divergence, reparameterize
+from sketchlib.encoder import annealed_kl_weight, kl_cost, kl_divergence, reparameterize
 from sketchlib.hparams import HParams
 from sketchlib.model import SketchRNN
 from sketchlib.synthetic import synthetic_dataset
@@ -51,6 +51,34 @@ def test_encoder_never_reads_the_padding(shared_data):
     changed = short.encoder_input.copy()
     changed[:, 0, :2] += 1.0
     assert not np.allclose(np.asarray(model.encode(changed, short.lengths)[0]), mu)
+
+
+def test_the_two_passes_read_the_sketch_from_either_end():
+    """hidden_states: the forward state at step t depends on steps 0 .. t only, the backward
+    one on t .. length - 1 only; their ends are what the heads read."""
+    sketches = synthetic_dataset(4, 1, 1, seed=2, max_seq_len=60).train
+    set_seed(4)
+    model = SketchRNN(HPS)
+    batch = make_batch(sketches, 60)
+    forward, backward = (np.asarray(v) for v in model.encoder.hidden_states(
+        batch.encoder_input, batch.lengths))
+    assert forward.shape == backward.shape == (4, 60, HPS.enc_rnn_size)
+    t, length = 5, int(batch.lengths[0])
+    changed = batch.encoder_input.copy()
+    changed[0, t, :2] += 1.0  # change one real row
+    forward2, backward2 = (np.asarray(v) for v in model.encoder.hidden_states(
+        changed, batch.lengths))
+    np.testing.assert_array_equal(forward2[0, :t], forward[0, :t])
+    np.testing.assert_array_equal(backward2[0, t + 1:], backward[0, t + 1:])
+    assert not np.allclose(forward2[0, t:length], forward[0, t:length])
+    assert not np.allclose(backward2[0, :t + 1], backward[0, :t + 1])
+    np.testing.assert_array_equal(forward[0, length:], np.repeat(forward[0, length - 1:length],
+                                                                 60 - length, axis=0))
+    assert np.all(backward[0, length:] == 0)
+    hidden = np.concatenate([forward[:, -1], backward[:, 0]], axis=-1)
+    mu, _ = model.encode(batch.encoder_input, batch.lengths)
+    np.testing.assert_allclose(np.asarray(model.encoder.mu_head(hidden)), np.asarray(mu),
+                               rtol=1e-6)
 
 
 def test_kl_matches_the_closed_form():
@@ -130,7 +158,9 @@ def test_conditional_training_logs_kl_and_checkpoints_load_as_conditional(tmp_pa
     train(hps, dataset, tmp_path / "vae", verbose=0, group_by_length=True)
     log = read_log(tmp_path / "vae" / "log.csv")
     assert list(log["step"]) == [10, 20]
-    assert np.all(log["kl_weight"] == hps.kl_weight) and np.all(log["val_kl"] >= 0)
+    np.testing.assert_allclose(log["kl_weight"], [float(annealed_kl_weight(hps, t)) for t in (9, 19)],
+                               rtol=1e-6)
+    assert np.all(log["val_kl"] >= 0)
     loaded = load_model(tmp_path / "vae")
     assert loaded.hps.conditional and hasattr(loaded, "encoder")
     result = evaluate(loaded, dataset.valid, batch_size=8)
@@ -142,6 +172,35 @@ def test_conditional_training_logs_kl_and_checkpoints_load_as_conditional(tmp_pa
     train(hps.replace(conditional=False), dataset, tmp_path / "dec", verbose=0)
     assert not load_model(tmp_path / "dec").hps.conditional
     assert "kl" not in read_log(tmp_path / "dec" / "log.csv")
+
+
+def test_the_kl_weight_follows_the_reference_schedule():
+    hps = HPS  # the reference's 0.5, 0.01, 0.99995
+    def weight(step):  # float32, so to 1e-7
+        return pytest.approx(float(annealed_kl_weight(hps, step)), abs=1e-7)
+
+    assert weight(0) == 0.01
+    assert weight(1) == 0.5 - 0.49 * 0.99995
+    assert weight(40_000) == 0.5 - 0.49 * 0.99995 ** 40_000
+    assert weight(10**7) == 0.5
+    assert float(annealed_kl_weight(hps, 13_863)) == pytest.approx(0.255, abs=1e-4)  # half
+
+
+def test_fit_applies_the_annealed_weight_of_each_step(tmp_path):
+    """With one step per log row, each row's training loss is L_s + L_p + w_t max(KL, tol)
+    with the w_t of that step (0, 1, 2, ...): the weight fit really used, not only the
+    function; the model has counted its steps."""
+    dataset = synthetic_dataset(40, 10, 10, seed=1, max_seq_len=60)
+    hps = HPS.replace(num_steps=4, save_every=1, kl_weight=2.0, kl_weight_start=0.1,
+                      kl_decay_rate=0.5, kl_tolerance=0.0)
+    model = train(hps, dataset, tmp_path / "run", verbose=0)
+    log = read_log(tmp_path / "run" / "log.csv")
+    weights = [float(annealed_kl_weight(hps, t)) for t in range(4)]
+    assert weights == pytest.approx([0.1, 1.05, 1.525, 1.7625])
+    np.testing.assert_allclose(log["kl_weight"], weights, rtol=1e-6)
+    np.testing.assert_allclose(log["loss"], log["offset_loss"] + log["pen_loss"]
+                               + np.array(weights) * log["kl"], rtol=1e-5)
+    assert int(model.kl_steps) == 4
 
 
 def test_a_resumed_conditional_run_continues_exactly(tmp_path):
@@ -157,7 +216,7 @@ def test_a_resumed_conditional_run_continues_exactly(tmp_path):
                     resumed.weights + resumed.optimizer.variables):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     logs = [read_log(tmp_path / name / "log.csv") for name in ("straight", "resumed")]
-    for field in ("loss", "kl", "val_loss", "val_kl"):
+    for field in ("loss", "kl", "kl_weight", "val_loss", "val_kl"):
         np.testing.assert_array_equal(logs[0][field], logs[1][field])
 
 
