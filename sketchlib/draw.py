@@ -98,6 +98,30 @@ def plot_grid(sketches, ncols: int = 5, titles=None, size: float = 2.0, title=No
     return fig
 
 
+def plot_map(sketches, points, size: float, ax=None, linewidth: float = 0.8,
+             color: str = "black"):
+    """Draw each sketch at its point of a 2-D map (a projection of latent codes, say): fitted
+    into a ``size`` square (in the map's units) centred on ``points[i]`` ``(n, 2)``, upright
+    on axes whose y grows upwards; returns the axes."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 8))
+    for sketch, centre in zip(sketches, np.asarray(points, dtype=np.float64)):
+        if len(sketch) == 0:
+            continue
+        lines = stroke3_to_polylines(sketch)
+        stacked = np.vstack(lines)
+        low, high = stacked.min(axis=0), stacked.max(axis=0)
+        scale = size / (float((high - low).max()) or 1.0)
+        for line in lines:
+            xy = (line - (low + high) / 2) * scale * np.array([1.0, -1.0]) + centre
+            ax.plot(xy[:, 0], xy[:, 1], color=color, linewidth=linewidth,
+                    solid_capstyle="round", solid_joinstyle="round")
+    ax.set_aspect("equal")
+    return ax
+
+
 def _add_to_svg(drawing, sketch, corner, size: float, margin: float, stroke_width: float,
                 color: str) -> None:
     """Add the sketch's strokes to an svgwrite drawing, fitted into the ``size`` square

@@ -259,20 +259,32 @@ def reconstruct(model, sketches, temperature: float = DEFAULT_TEMPERATURE, seed=
     return decode(model, encode(model, sketches), temperature, seed, **options)
 
 
+def slerp(a, b, t):
+    """Spherical interpolation between codes ``a`` and ``b`` ``(N_z,)`` at ``t`` (a number,
+    or ``(k,)`` numbers, in ``[0, 1]``): ``(sin((1 - t) omega) a + sin(t omega) b) /
+    sin(omega)``, ``omega`` the angle between them; ``(N_z,)`` or ``(k, N_z)``. Along the
+    arc the norm changes smoothly from ``|a|`` to ``|b|`` (equal norms stay equal);
+    (anti)parallel codes, where the arc is undefined, give the straight line."""
+    a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
+    t = np.asarray(t, dtype="float64")[..., None]
+    cos = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))
+    omega = np.arccos(np.clip(cos, -1.0, 1.0))
+    if np.sin(omega) < 1e-6:
+        return (1 - t) * a + t * b
+    return (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
+
+
 def interpolate(model, a, b, steps: int = 8, method: str = "slerp") -> np.ndarray:
     """``steps`` codes ``(steps, N_z)`` from the code of sketch ``a`` to that of sketch ``b``
-    (both ends included): ``"slerp"`` along the great circle between them, the path that
-    keeps the norm a code of ``N(0, I)`` has; ``"lerp"`` along the straight line."""
+    (both ends included): ``"slerp"`` along the arc between them (:func:`slerp`), the path
+    that keeps the norm a code of ``N(0, I)`` has; ``"lerp"`` along the straight line."""
     if method not in ("slerp", "lerp"):
         raise ValueError(f"method must be 'slerp' or 'lerp', got {method!r}")
     za, zb = encode(model, [a, b]).astype("float64")
-    t = np.linspace(0.0, 1.0, steps)[:, None]
-    cos = np.dot(za, zb) / (np.linalg.norm(za) * np.linalg.norm(zb))
-    omega = np.arccos(np.clip(cos, -1.0, 1.0))
-    if method == "lerp" or np.sin(omega) < 1e-6:  # (anti)parallel codes: the line
-        return ((1 - t) * za + t * zb).astype("float32")
-    return ((np.sin((1 - t) * omega) * za + np.sin(t * omega) * zb) / np.sin(omega)).astype(
-        "float32")
+    t = np.linspace(0.0, 1.0, steps)
+    if method == "lerp":
+        return ((1 - t[:, None]) * za + t[:, None] * zb).astype("float32")
+    return slerp(za, zb, t).astype("float32")
 
 
 def complete(model, prefix, n: int = 1, temperature: float = DEFAULT_TEMPERATURE, z=None,

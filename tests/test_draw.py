@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from matplotlib.lines import Line2D
 
-from sketchlib.draw import animate, animation_html, grid_svg, plot_grid, plot_sketch, to_svg
+from sketchlib.draw import (animate, animation_html, grid_svg, plot_grid, plot_map, plot_sketch,
+                            to_svg)
 from sketchlib.strokes import stroke3_to_polylines
 from sketchlib.synthetic import synthetic_sketch
 
@@ -211,3 +212,20 @@ def test_plot_grid_is_shown_once_when_it_ends_a_notebook_cell(square):
     buffer = __import__("io").BytesIO()
     fig.savefig(buffer, format="png")  # and it still renders and saves
     assert buffer.getvalue()[:4] == b"\x89PNG"
+
+
+def test_plot_map_fits_each_sketch_upright_in_a_square_at_its_point(face, square):
+    points = np.array([[0.0, 0.0], [10.0, -5.0]])
+    ax = plot_map([face, np.zeros((0, 3)), square], np.vstack([points[:1], [[3, 3]],
+                                                               points[1:]]), size=2.0)
+    assert len(ax.lines) == 4 + 1  # the empty sketch draws nothing
+    assert not ax.yaxis_inverted()
+    for sketch, centre, lines in ((face, points[0], ax.lines[:4]),
+                                  (square, points[1], ax.lines[4:])):
+        xy = np.vstack([line.get_xydata() for line in lines])
+        low, high = xy.min(axis=0), xy.max(axis=0)
+        np.testing.assert_allclose((low + high) / 2, centre)
+        assert max(high - low) == pytest.approx(2.0)
+        original = np.vstack(stroke3_to_polylines(sketch))
+        top = original[:, 1].argmin()  # image coordinates: the top point has the smallest y
+        assert xy[top, 1] == pytest.approx(high[1])  # ... and is drawn at the top

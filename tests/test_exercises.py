@@ -274,3 +274,53 @@ def test_param_count_check_names_the_mistake(capsys):
     assert "Correct:" in capsys.readouterr().out
     assert not exercises.check_param_count(lambda u, m: count(u, m, lstm_bias=False))
     assert "the LSTM has a bias too" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- chapter 4
+
+def test_reparameterize_check_names_the_mistake(capsys):
+    assert exercises.check_reparameterize(lambda mu, s, e: mu + np.exp(s / 2) * e)
+    assert "Correct:" in capsys.readouterr().out
+    assert not exercises.check_reparameterize(lambda mu, s, e: mu + np.exp(s) * e)
+    assert "not exp(sigma_hat)" in capsys.readouterr().out
+    assert not exercises.check_reparameterize(lambda mu, s, e: mu + s * e)
+    assert "its log-variance" in capsys.readouterr().out
+
+
+def kl(mu, sigma_hat, reduce=np.mean):
+    """The chapter's solution; ``reduce`` over the z dimensions (the mean, or a sum)."""
+    terms = -0.5 * (1 + sigma_hat - mu ** 2 - np.exp(sigma_hat))
+    return float(np.mean(reduce(terms, axis=1)))
+
+
+def test_kl_check_names_the_mistake(capsys):
+    assert exercises.check_kl(kl)
+    assert "Correct:" in capsys.readouterr().out
+    assert not exercises.check_kl(lambda mu, s: kl(mu, s, reduce=np.sum))
+    assert "you summed over them" in capsys.readouterr().out
+    assert not exercises.check_kl(lambda mu, s: -kl(mu, s))
+    assert "the sign is wrong" in capsys.readouterr().out
+    assert not exercises.check_kl(lambda mu, s: 2 * kl(mu, s))
+    assert "the factor -1/2 is missing" in capsys.readouterr().out
+    assert not exercises.check_kl(lambda mu, s: np.mean(kl(mu, s)) * np.ones(3))
+    assert "one number" in capsys.readouterr().out
+
+
+def slerp(a, b, t):
+    """The chapter's solution."""
+    omega = np.arccos(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+    return (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
+
+
+def test_slerp_check_names_the_mistake(capsys):
+    assert exercises.check_slerp(slerp)
+    assert "Correct:" in capsys.readouterr().out
+    assert not exercises.check_slerp(lambda a, b, t: (1 - t) * a + t * b)
+    assert "straight line (lerp)" in capsys.readouterr().out
+    assert not exercises.check_slerp(lambda a, b, t: slerp(b, a, t))
+    assert "ends are swapped" in capsys.readouterr().out
+    unnormalised = lambda a, b, t: (np.sin((1 - t) * np.arccos(a @ b / np.linalg.norm(a)
+                                   / np.linalg.norm(b))) * a + np.sin(t * np.arccos(
+                                   a @ b / np.linalg.norm(a) / np.linalg.norm(b))) * b)
+    assert not exercises.check_slerp(unnormalised)
+    assert "normalises both weights" in capsys.readouterr().out

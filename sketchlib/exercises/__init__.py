@@ -9,7 +9,9 @@ raises because of the student's code, so a notebook keeps running.
 from .chapter1 import check_rdp, check_scale_factor, check_stroke3_to_stroke5
 from .chapter2 import check_log_density, check_offset_loss, check_sample_step
 from .chapter3 import check_decoder_input, check_greedy_sketch, check_param_count
+from .chapter4 import check_kl, check_reparameterize, check_slerp
 
 __all__ = ["check_stroke3_to_stroke5", "check_rdp", "check_scale_factor",
            "check_log_density", "check_offset_loss", "check_sample_step",
-           "check_decoder_input", "check_greedy_sketch", "check_param_count"]
+           "check_decoder_input", "check_greedy_sketch", "check_param_count",
+           "check_reparameterize", "check_kl", "check_slerp"]
