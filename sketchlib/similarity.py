@@ -11,6 +11,7 @@ point of the other, both ways, averaged. Pen-up moves are not ink and do not cou
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from .strokes import stroke3_to_polylines
 
@@ -45,7 +46,7 @@ def chamfer_distance(a, b, spacing: float = 0.02) -> float:
     the module docstring), in units of the drawings' longer side: 0 for the same drawing at
     any position and size; between two different aaron_sheep test sheep, 0.04 to 0.07 (10th
     to 90th percentile of 30 pairs); ``inf`` if either is empty."""
-    return _chamfer_points(ink_points(a, spacing), ink_points(b, spacing))
+    return _chamfer(_Ink(a, spacing), _Ink(b, spacing))
 
 
 def identification_ranks(reconstructions, originals, spacing: float = 0.02) -> np.ndarray:
@@ -56,20 +57,25 @@ def identification_ranks(reconstructions, originals, spacing: float = 0.02) -> n
     if len(reconstructions) != len(originals):
         raise ValueError(f"{len(reconstructions)} reconstructions for {len(originals)} "
                          "originals")
-    points = [ink_points(s, spacing) for s in originals]
+    inks = [_Ink(s, spacing) for s in originals]
     ranks = []
     for i, sketch in enumerate(reconstructions):
-        p = ink_points(sketch, spacing)
-        if len(p) == 0:
-            ranks.append(len(originals))
-            continue
-        row = np.array([_chamfer_points(p, q) for q in points])
-        ranks.append(1 + int(np.sum(row < row[i])))
+        ink = _Ink(sketch, spacing)
+        row = np.array([_chamfer(ink, other) for other in inks])
+        ranks.append(len(originals) if not np.isfinite(row[i]) else
+                     1 + int(np.sum(row < row[i])))
     return np.array(ranks)
 
 
-def _chamfer_points(p: np.ndarray, q: np.ndarray) -> float:
-    if len(p) == 0 or len(q) == 0:
+class _Ink:
+    """A sketch's ink points and their k-d tree (nearest-point queries in log time)."""
+
+    def __init__(self, sketch, spacing: float):
+        self.points = ink_points(sketch, spacing)
+        self.tree = cKDTree(self.points) if len(self.points) else None
+
+
+def _chamfer(p: _Ink, q: _Ink) -> float:
+    if p.tree is None or q.tree is None:
         return float("inf")
-    distances = np.linalg.norm(p[:, None, :] - q[None, :, :], axis=-1)
-    return float((distances.min(axis=1).mean() + distances.min(axis=0).mean()) / 2)
+    return float((q.tree.query(p.points)[0].mean() + p.tree.query(q.points)[0].mean()) / 2)
