@@ -32,7 +32,8 @@ def make_cell(kind: str, units: int, dtype=None):
 class SketchRNN(keras.Model):
     """Sketch-RNN. Inputs: a dict with ``decoder_input`` ``(B, N, 5)``, and for a conditional
     model ``encoder_input`` ``(B, N, 5)`` and ``lengths`` ``(B,)`` (a
-    :class:`~sketchlib.batching.SketchBatches` batch has all three). Output: the raw mixture
+    :class:`~sketchlib.batching.SketchBatches` batch has all three), and optionally ``z``
+    ``(B, N_z)``, codes to decode from instead of the sketches' own. Output: the raw mixture
     parameters ``(B, N, 3 + 6M)`` (see :mod:`sketchlib.mdn`); a conditional model returns
     ``{"mixture": ..., "mu": (B, N_z), "sigma_hat": (B, N_z)}``.
 
@@ -128,7 +129,10 @@ class SketchRNN(keras.Model):
         if not self.hps.conditional:
             return self.decode(inputs["decoder_input"], training=training)[0]
         mu, sigma_hat = self.encode(inputs["encoder_input"], inputs["lengths"], training)
-        z = reparameterize(mu, sigma_hat, self.z_seed) if training else mu
+        if "z" in inputs:  # other codes than the sketches' own (see training.evaluate)
+            z = ops.convert_to_tensor(inputs["z"], "float32")
+        else:
+            z = reparameterize(mu, sigma_hat, self.z_seed) if training else mu
         mixture = self.decode(inputs["decoder_input"], z=z, training=training)[0]
         return {"mixture": mixture, "mu": mu, "sigma_hat": sigma_hat}
 

@@ -64,14 +64,26 @@ def build_model(hps: HParams, jit_compile=False, bfloat16: bool = False) -> Sket
     return model
 
 
-def evaluate(model: SketchRNN, sketches, batch_size: int = 100) -> dict:
+def evaluate(model: SketchRNN, sketches, batch_size: int = 100, z=None) -> dict:
     """The evaluation losses (pen loss masked like the offset loss) of normalised stroke-3
     ``sketches``, in order, in batches of ``batch_size`` (a remainder smaller than a batch is
     left out, as the reference does): ``{"loss", "offset_loss", "pen_loss"}``, and ``"kl"``
-    for a conditional model (whose ``loss`` weighs the KL term by ``kl_weight_start``)."""
-    batches = SketchBatches(sketches, min(batch_size, len(sketches)), model.hps.max_seq_len,
-                            shuffle=False)
-    return model.evaluate(batches, verbose=0, return_dict=True)
+    for a conditional model (whose ``loss`` weighs the KL term by ``kl_weight_start``).
+
+    ``z`` ``(len(sketches), N_z)``: decode each sketch from these codes instead of its own
+    mean (another sketch's code, say), to measure how much the decoder relies on its code;
+    the KL term stays that of the sketches' own codes."""
+    size = min(batch_size, len(sketches))
+    batches = SketchBatches(sketches, size, model.hps.max_seq_len, shuffle=False)
+    if z is None:
+        return model.evaluate(batches, verbose=0, return_dict=True)
+    z = np.asarray(z, dtype="float32").reshape(len(sketches), model.hps.z_size)
+    results = []
+    for i in range(len(batches)):
+        inputs, target = batches[i]
+        results.append(model.test_on_batch({**inputs, "z": z[i * size:(i + 1) * size]},
+                                           target, return_dict=True))
+    return {name: float(np.mean([r[name] for r in results])) for name in results[0]}
 
 
 # ----------------------------------------------------------------------------- training loop

@@ -296,8 +296,8 @@ def test_completion_keeps_the_prefix_and_both_paths_agree(vae_and_sketches):
 
 
 def test_a_conditional_model_learns_to_reconstruct_a_few_sketches():
-    """Trained on four sketches, its reconstruction loss falls well below the start and the
-    four codes move apart."""
+    """Trained on four sketches, its reconstruction loss falls well below the start, the
+    four codes move apart, and decoding from another sketch's code costs more."""
     dataset = synthetic_dataset(4, 0, 0, seed=2, max_seq_len=60)
     batch = make_batch(dataset.train, 60)
     set_seed(0)
@@ -312,6 +312,11 @@ def test_a_conditional_model_learns_to_reconstruct_a_few_sketches():
     mu = np.asarray(model.encode(batch.encoder_input, batch.lengths)[0])
     spread = np.linalg.norm(mu[:, None] - mu[None], axis=-1)[np.triu_indices(4, 1)]
     assert spread.min() > 1e-2
+    # evaluate(z=...): with their own codes, the same losses; with each other's, worse ones
+    own = evaluate(model, dataset.train, batch_size=2)  # two batches
+    assert evaluate(model, dataset.train, batch_size=2, z=mu) == pytest.approx(own, rel=1e-5)
+    swapped = evaluate(model, dataset.train, batch_size=2, z=np.roll(mu, 1, axis=0))
+    assert recon(swapped) > recon(own) + 0.2 and swapped["kl"] == pytest.approx(own["kl"])
 
 
 @pytest.mark.shared_files("aaron_sheep.npz")
