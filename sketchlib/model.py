@@ -139,7 +139,8 @@ class SketchRNN(keras.Model):
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """``L_s + L_p`` (pen loss masked unless ``training``), plus for a conditional model
         ``w * max(KL, kl_tolerance)`` (``w``: the annealed weight of this step in training,
-        see :func:`~sketchlib.encoder.annealed_kl_weight`; ``kl_weight_start`` in evaluation), plus any ``add_loss`` terms; ``sample_weight`` ``(B,)`` weights each
+        see :func:`~sketchlib.encoder.annealed_kl_weight`; ``kl_weight_start`` in
+        evaluation), plus any ``add_loss`` terms; ``sample_weight`` ``(B,)`` weights each
         sketch's reconstruction."""
         mixture = y_pred["mixture"] if self.hps.conditional else y_pred
         offset_loss, pen_loss = mdn.reconstruction_loss(
