@@ -327,3 +327,53 @@ def test_slerp_check_names_the_mistake(capsys):
                                    a @ b / np.linalg.norm(a) / np.linalg.norm(b))) * b)
     assert not exercises.check_slerp(unnormalised)
     assert "normalises both weights" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- chapter 5
+
+def kl_schedule(step, w, w0, rate):
+    """The chapter's solution."""
+    return w - (w - w0) * rate ** step
+
+
+def test_kl_schedule_check_names_the_mistake(capsys):
+    assert exercises.check_kl_schedule(kl_schedule)
+    assert "Correct:" in capsys.readouterr().out
+    assert not exercises.check_kl_schedule(lambda t, w, w0, r: w - (w - w0) * r)
+    assert "the exponent is missing" in capsys.readouterr().out
+    assert not exercises.check_kl_schedule(lambda t, w, w0, r: w * (1 - (1 - w0) * r ** t))
+    assert "the paper's form" in capsys.readouterr().out
+    assert not exercises.check_kl_schedule(lambda t, w, w0, r: w * (1 - r ** t))
+    assert "at step 0 the weight is kl_weight_start" in capsys.readouterr().out
+    assert not exercises.check_kl_schedule(lambda t, w, w0, r: np.full(2, w))
+    assert "one number" in capsys.readouterr().out
+
+
+def fraction_step(fraction, w, w0, rate):
+    """The chapter's solution."""
+    return np.log(w * (1 - fraction) / (w - w0)) / np.log(rate)
+
+
+def test_fraction_step_check_names_the_mistake(capsys):
+    assert exercises.check_fraction_step(fraction_step)
+    assert exercises.check_fraction_step(lambda *a: int(np.ceil(fraction_step(*a))))
+    assert capsys.readouterr().out.count("Correct:") == 2
+    assert not exercises.check_fraction_step(lambda f, w, w0, r: np.log(1 - f) / np.log(r))
+    assert "the way from w_0 to w" in capsys.readouterr().out
+    assert not exercises.check_fraction_step(lambda *a: -fraction_step(*a))
+    assert "a positive number" in capsys.readouterr().out
+    assert not exercises.check_fraction_step(lambda f, w, w0, r: fraction_step(1 - f, w, w0, r))
+    assert "the fraction left is 1 - fraction" in capsys.readouterr().out
+
+
+def test_free_bits_check_names_the_mistake(capsys):
+    assert exercises.check_free_bits(np.maximum)
+    assert "Correct:" in capsys.readouterr().out
+    assert not exercises.check_free_bits(np.minimum)
+    assert "a lower bound" in capsys.readouterr().out
+    assert not exercises.check_free_bits(lambda kl, tol: np.maximum(kl - tol, 0))
+    assert "the same gradient" in capsys.readouterr().out
+    assert not exercises.check_free_bits(lambda kl, tol: np.where(kl > tol, kl, 0.0))
+    assert "not zero" in capsys.readouterr().out
+    assert not exercises.check_free_bits(lambda kl, tol: max(kl.mean(), tol))
+    assert "one term per KL value" in capsys.readouterr().out
