@@ -128,7 +128,8 @@ the last step. Made by `python data/kl_tradeoff.py`, which ran
 {what}
 
 Test split: {losses}. {ranks} (chance: 50, 1 %). Of 100 drawings from nothing
-(a VAE's from codes drawn from N(0, I); seed 0), these many end within `max_seq_len` at temperatures 0.2, 0.4 and 0.5: {ended}.
+(a VAE's from codes drawn from N(0, I); seed 0), these many end within `max_seq_len` at
+temperatures 0.2, 0.4 and 0.5: {ended}.
 
 The training data, `aaron_sheep`, is Copyright 2006 Aaron Koblin (*The Sheep Market*),
 licensed CC BY-NC 4.0 (non-commercial); these weights are derived from it and are shared under
