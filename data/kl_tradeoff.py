@@ -79,7 +79,8 @@ def main(runs: Path) -> None:
         seconds = checkpoints.read_log(runs / name / "log.csv")["seconds"][-1]
         (destination / "MODEL_CARD.md").write_text(CARD.format(
             name=name, command=" ".join(command(name, Path("runs"))), steps=STEPS,
-            kl=_kl_setting(model.hps), seconds=seconds, what=WHAT[model.hps.conditional], **_card_numbers(numbers)))
+            kl=_kl_setting(model.hps), seconds=seconds, what=WHAT[model.hps.conditional],
+            **_card_numbers(numbers)))
         print(f"{name}: {numbers}", flush=True)
 
 
