@@ -359,7 +359,7 @@ def test_fraction_step_check_names_the_mistake(capsys):
     assert exercises.check_fraction_step(lambda *a: int(np.ceil(fraction_step(*a))))
     assert capsys.readouterr().out.count("Correct:") == 2
     assert not exercises.check_fraction_step(lambda f, w, w0, r: np.log(1 - f) / np.log(r))
-    assert "the way from w_0 to w" in capsys.readouterr().out
+    assert "the way from w_start to w" in capsys.readouterr().out
     assert not exercises.check_fraction_step(lambda *a: -fraction_step(*a))
     assert "a positive number" in capsys.readouterr().out
     assert not exercises.check_fraction_step(lambda f, w, w0, r: fraction_step(1 - f, w, w0, r))

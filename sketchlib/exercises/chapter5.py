@@ -29,7 +29,7 @@ def check_kl_schedule(function) -> bool:
             expected = _weight(w, w0, rate, step)
             result, problem = call_array(function, step, w, w0, rate)
             if problem:
-                return report(False, problem, "w_t = w - (w - w_0) R^t.")
+                return report(False, problem, "w_t = w - (w - w_start) R^t.")
             if result.size != 1:
                 return report(False, f"the weight of one step is one number, not an array of "
                               f"shape {result.shape}.")
@@ -39,21 +39,21 @@ def check_kl_schedule(function) -> bool:
             guesses = {
                 "R is raised to the power t: the weight of step t depends on t (the exponent "
                 "is missing).": w - (w - w0) * rate,
-                "the weight grows from w_0 towards w, so R^t multiplies the gap that is left: "
-                "w - (w - w_0) R^t.": w0 + (w - w0) * rate ** step,
-                "this is the paper's form w (1 - (1 - eta) R^t) with eta = w_0; sketchlib and "
-                "the reference code start at w_0 itself: w - (w - w_0) R^t.":
+                "the weight grows from w_start towards w, so R^t multiplies the gap that is left: "
+                "w - (w - w_start) R^t.": w0 + (w - w0) * rate ** step,
+                "this is the paper's form w (1 - (1 - eta) R^t) with eta = w_start; sketchlib and "
+                "the reference code start at w_start itself: w - (w - w_start) R^t.":
                     w * (1 - (1 - w0) * rate ** step),
-                "at step 0 the weight is kl_weight_start: w - (w - w_0) R^t, not "
+                "at step 0 the weight is kl_weight_start: w - (w - w_start) R^t, not "
                 "w (1 - R^t).": w * (1 - rate ** step),
             }
-            case = f"step {step} of the schedule w = {w}, w_0 = {w0}, R = {rate}"
+            case = f"step {step} of the schedule w = {w}, w_start = {w0}, R = {rate}"
             for hint, wrong in guesses.items():
                 if math.isclose(value, wrong, rel_tol=1e-4, abs_tol=1e-7):
                     return report(False, f"at {case} the weight is {expected:.5f}, not "
                                   f"{value:.5f}.", hint)
             return report(False, f"at {case} the weight is {expected:.5f}, not {value:.5f}.",
-                          "w_t = w - (w - w_0) R^t.")
+                          "w_t = w - (w - w_start) R^t.")
     return report(True, "your schedule matches sketchlib.encoder.annealed_kl_weight.")
 
 
@@ -66,29 +66,30 @@ def check_fraction_step(function) -> bool:
             expected = math.log(w * (1 - fraction) / (w - w0)) / math.log(rate)
             result, problem = call(function, fraction, w, w0, rate)
             if problem:
-                return report(False, problem, "solve w - (w - w_0) R^t = fraction * w for t.")
+                return report(False, problem, "solve w - (w - w_start) R^t = fraction * w for t.")
             try:
                 value = float(as_array(result).reshape(()))
             except (TypeError, ValueError):
                 return report(False, f"the answer is one step number, not {result!r}.")
             if abs(value - expected) <= 1:
                 continue
-            case = (f"{fraction:.0%} of w = {w} (w_0 = {w0}, R = {rate}) is reached at step "
-                    f"{expected:,.0f}, not {value:,.0f}.")
+            case = (f"{fraction:.0%} of w = {w} (w_start = {w0}, R = {rate}) is reached at "
+                    f"step {expected:,.0f}, not {value:,.0f}.")
             guesses = {
                 "that is the step at which the weight has covered that fraction of the way "
-                "from w_0 to w; the question asks for the fraction of w itself (w_0 matters).":
+                "from w_start to w; the question asks for the fraction of w itself (w_start "
+                "matters).":
                     math.log(1 - fraction) / math.log(rate),
                 "a logarithm of a number below 1 is negative, and so is log R: the step is "
                 "the ratio of the two, a positive number.":
                     -math.log(w * (1 - fraction) / (w - w0)) / math.log(rate),
-                "R^t = w (1 - fraction) / (w - w_0): the fraction left is 1 - fraction, not "
+                "R^t = w (1 - fraction) / (w - w_start): the fraction left is 1 - fraction, not "
                 "fraction.": math.log(w * fraction / (w - w0)) / math.log(rate),
             }
             for hint, wrong in guesses.items():
                 if abs(value - wrong) <= 1:
                     return report(False, case, hint)
-            return report(False, case, "R^t = w (1 - fraction) / (w - w_0); take logarithms.")
+            return report(False, case, "R^t = w (1 - fraction) / (w - w_start); take logarithms.")
     return report(True, "your step is the one at which the weight reaches that fraction.")
 
 
