@@ -83,6 +83,17 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--columns", type=int, default=4)
     sample.add_argument("--out", required=True, type=Path,
                         help="output file: .svg (vector) or .png")
+
+    export = commands.add_parser(
+        "export", help="write a decoder-only LSTM model for Magenta's browser library "
+                       "(@magenta/sketch)")
+    export.add_argument("--model", required=True,
+                        help="a log root, a checkpoint folder, or a pretrained model name")
+    export.add_argument("--checkpoint", choices=("best", "latest"), default="best",
+                        help="which checkpoint of a log root")
+    export.add_argument("--name", default=None,
+                        help="the model's name in the file (default: its dataset)")
+    export.add_argument("--out", required=True, type=Path, help="output file (.json)")
     return parser
 
 
@@ -145,6 +156,19 @@ def _sample(args) -> None:
     print(f"wrote {len(sketches)} sketches to {args.out}")
 
 
+def _export(args) -> None:
+    from .browser import export_browser_model
+    from .pretrained import load
+
+    if args.out.suffix.lower() != ".json":
+        raise ValueError(f"--out must end in .json, got {args.out.name!r}")
+    model = load(args.model, which=args.checkpoint)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    count, clipped = export_browser_model(model, args.out, name=args.name)
+    print(f"wrote {args.out}: {count:,d} weights as int16; {clipped} beyond +-10 clipped"
+          + (" (the browser's drawings will differ from sketchlib's)" if clipped else ""))
+
+
 def _codes(args, model):
     """The codes ``(n, z_size)`` that ``--reconstruct`` or ``--z`` ask for."""
     import numpy as np
@@ -174,7 +198,7 @@ def _codes(args, model):
 def _interrupted(args) -> str:
     """The line printed after Ctrl-C: for training, where the run can go on from."""
     if args.command != "train":
-        return "sketchlib sample: interrupted"
+        return f"sketchlib {args.command}: interrupted"
     from .checkpoints import find_checkpoint
 
     try:
@@ -191,7 +215,7 @@ def main(argv=None) -> int:
         print("sketchlib: interrupted", file=sys.stderr)
         return 130
     try:
-        {"train": _train, "sample": _sample}[args.command](args)
+        {"train": _train, "sample": _sample, "export": _export}[args.command](args)
     except KeyboardInterrupt:
         print(_interrupted(args), file=sys.stderr)
         return 130
