@@ -72,7 +72,8 @@ def test_install_cell_pins_the_package_version():
 def test_readme_commands_are_the_ones_ci_runs():
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
-    commands = re.findall(r"^python3 -m venv .*$", readme, flags=re.MULTILINE)
+    commands = re.findall(r"^(?:\(cd browser && npm ci[^)]*\) && )?python3 -m venv .*$", readme,
+                          flags=re.MULTILINE)
     assert len(commands) == 2, "the README must give exactly two set-up commands"
     assert "jupyter-book build . -W --keep-going" in commands[0]
     assert "pytest" in commands[1]

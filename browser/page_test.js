@@ -1,0 +1,89 @@
+// Open the built book's drawing page in headless Chromium, from disk, and use it as a reader:
+// wait for the model, check that "draw from nothing" drew, draw one stroke with synthetic
+// pointer events, and check that three continuations were drawn in colour, one per box, that
+// the console shows no error and that the page asked no other site for anything. Writes
+// screenshots.
+//   node page_test.js ../_build/html/chapters/draw_in_your_browser.html SCREENSHOT_FOLDER
+const fs = require("fs");
+const path = require("path");
+const {chromium} = require("playwright-core");
+
+const [pagePath, shots = "screenshots"] = process.argv.slice(2);
+
+// The pixels drawn in colour (not grey or black) on the canvases that match `selector`, each.
+function colouredPixels(selector) {
+  return Array.from(document.querySelectorAll(selector), (canvas) => {
+    const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b, a] = data.slice(i, i + 4);
+      if (a > 0 && Math.max(r, g, b) - Math.min(r, g, b) > 60) count += 1;
+    }
+    return count;
+  });
+}
+
+(async () => {
+  fs.mkdirSync(shots, {recursive: true});
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  const page = await browser.newPage({viewport: {width: 1200, height: 1000}});
+  const errors = [];
+  const elsewhere = [];
+  page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
+  page.on("pageerror", (error) => errors.push(String(error)));
+  page.on("request", (request) => {
+    if (!/^(file|data|blob):/.test(request.url())) elsewhere.push(request.url());
+  });
+  await page.goto("file://" + path.resolve(pagePath));
+  await page.waitForFunction(() => document.body.dataset.sketchReady === "yes", null,
+                             {timeout: 60000});
+  await page.waitForFunction(() => document.querySelector(".sketch-nothing").dataset.drawn,
+                             null, {timeout: 60000});
+  const fromNothing = await page.evaluate(colouredPixels, ".sketch-nothing canvas");
+
+  const canvas = page.locator(".sketch-pad > canvas");
+  await canvas.scrollIntoViewIfNeeded();
+  const box = await canvas.boundingBox();
+  const at = (u, v) => [box.x + u * box.width, box.y + v * box.height];
+  await page.mouse.move(...at(0.3, 0.55));
+  await page.mouse.down();
+  for (let i = 1; i <= 40; i++) { // the arc of a sheep's back, left to right
+    const t = i / 40;
+    await page.mouse.move(...at(0.3 + 0.4 * t, 0.55 - 0.2 * Math.sin(Math.PI * t)));
+  }
+  await page.mouse.up();
+  await page.waitForFunction(() => document.querySelector(".sketch-pad").dataset.completions
+                             === "3", null, {timeout: 120000});
+  const pad = await page.evaluate(() => ({
+    rows: Number(document.querySelector(".sketch-pad").dataset.rows),
+    status: document.querySelector(".sketch-pad .sketch-status").textContent,
+  }));
+  const continuations = await page.evaluate(colouredPixels, ".sketch-results canvas");
+  await page.screenshot({path: path.join(shots, "draw_page.png"), fullPage: true});
+  await page.locator(".sketch-pad").screenshot({path: path.join(shots, "draw_pad.png")});
+  await page.locator(".sketch-nothing canvas").screenshot(
+    {path: path.join(shots, "draw_from_nothing.png")});
+  await browser.close();
+
+  const result = {fromNothing, continuations, ...pad, errors, elsewhere};
+  console.log(JSON.stringify(result, null, 1));
+  const problems = [];
+  if (fromNothing[0] < 50) problems.push("'draw from nothing' drew (almost) nothing");
+  if (!(pad.rows > 0) || continuations.length !== 3 || Math.min(...continuations) < 20) {
+    problems.push("not every continuation was drawn");
+  }
+  if (errors.length) problems.push(`console errors: ${errors.join(" | ")}`);
+  if (elsewhere.length) problems.push(`requests to other sites: ${elsewhere.join(" ")}`);
+  if (problems.length) {
+    console.error("drawing page test failed: " + problems.join("; "));
+    process.exit(1);
+  }
+  console.log("drawing page test passed");
+})().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
