@@ -6,7 +6,8 @@ from disk with no request to another site:
   installed in ``browser/`` (``cd browser && npm ci``);
 * ``sheep_decoder.js``: the shipped sheep decoder, exported with ``sketchlib.browser`` as a
   script that sets ``window.SKETCH_MODELS.sheep_decoder`` (a script, not a JSON file, because
-  browsers refuse ``fetch`` of files opened from disk).
+  browsers refuse ``fetch`` of files opened from disk);
+* ``pad_canvas.js``: sketchlib's canvas code, which the notebook pad uses too.
 
 The page's own code, ``pad.js``, is a static file of the book (chapters/_static).
 """
@@ -36,11 +37,12 @@ def _check(app) -> None:
 def _write(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    from sketchlib import browser, pretrained
+    from sketchlib import browser, pad, pretrained
 
     target = Path(app.outdir) / "_static" / "sketch"
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(_library(app), target / LIBRARY.name)
+    shutil.copyfile(pad.CANVAS_JS, target / pad.CANVAS_JS.name)
     for name in MODELS:
         array, clipped = browser.to_browser_json(pretrained.load(name), name=name)
         if clipped:

@@ -1,8 +1,9 @@
-// The book's drawing pad: the reader draws on a canvas and the sheep decoder, running in this
+// The book's drawing page: the reader draws on a canvas and the sheep decoder, running in this
 // page with Magenta's browser library (window.ms, from @magenta/sketch), finishes the drawing
-// several times; a second panel draws from nothing. The model arrives as a script
-// (window.SKETCH_MODELS.sheep_decoder, written by `sketchlib export` when the book is built),
-// so the page works from disk and from any static host with no request to another site.
+// three times; a second panel draws from nothing. The model arrives as a script
+// (window.SKETCH_MODELS.sheep_decoder, written by `sketchlib export` when the book is built)
+// and the canvas code is sketchlib's (SketchCanvas, sketchlib/pad_canvas.js), so the page
+// works from disk and from any static host with no request to another site.
 //
 // How a completion works: the decoder reads the start token and then every row of the
 // reader's drawing (in stroke-5, offsets divided by the model's scale factor), which leaves it
@@ -17,8 +18,6 @@
   "use strict";
   const COLOURS = ["#0d0887", "#9c179e", "#ed7953"]; // plasma, as the book's figures
   const PIXEL_FACTOR = 0.8; // data units of aaron_sheep per canvas pixel (a sheep: ~300 px)
-  const MIN_MOVE = 2; // canvas pixels between recorded points
-  const ROWS_PER_FRAME = 3;
 
   function makeModel() {
     const [info, shapes, weights] = window.SKETCH_MODELS.sheep_decoder;
@@ -34,7 +33,7 @@
     const rows = [];
     let last = null;
     for (const line of lines) {
-      line.forEach(([x, y], j) => {
+      line.forEach(([x, y]) => {
         if (last !== null) rows.push([x - last[0], y - last[1], 1, 0, 0]);
         last = [x, y];
       });
@@ -57,80 +56,32 @@
     return {rows, ended: false};
   }
 
-  // Draw stroke-5 rows from `start`, a few per frame; `penDown`: whether the pen touches the
-  // paper on the way to the first row's point.
-  function animate(ctx, rows, start, penDown, colour, isCurrent, done) {
-    let [x, y] = start;
-    let i = 0;
-    function frame() {
-      if (!isCurrent()) return;
-      ctx.strokeStyle = colour;
-      ctx.lineWidth = lineWidth(ctx.canvas);
-      for (let k = 0; k < ROWS_PER_FRAME && i < rows.length; k++, i++) {
-        const row = rows[i];
-        if (penDown) {
-          ctx.beginPath();
-          ctx.moveTo(x, y);
-          ctx.lineTo(x + row[0], y + row[1]);
-          ctx.stroke();
-        }
-        x += row[0];
-        y += row[1];
-        penDown = row[2] === 1;
-      }
-      if (i < rows.length) requestAnimationFrame(frame);
-      else done();
-    }
-    requestAnimationFrame(frame);
-  }
-
-  // Two screen pixels wide, however small the canvas is shown.
-  const lineWidth = (canvas) => 2 * canvas.width / (canvas.clientWidth || canvas.width);
-
-  function prepare(ctx, canvas) {
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    ctx.lineWidth = lineWidth(canvas);
-    ctx.lineCap = "round";
-    ctx.lineJoin = "round";
-  }
-
   function setUpPad(model, root) {
-    const canvas = root.querySelector(":scope > canvas");
-    const ctx = canvas.getContext("2d");
     const slider = root.querySelector("input[type=range]");
     const status = root.querySelector(".sketch-status");
-    const results = Array.from(root.querySelectorAll(".sketch-results canvas"));
-    let lines = [];
-    let current = null;
+    const results = Array.from(root.querySelectorAll(".sketch-results canvas"),
+                               (canvas) => canvas.getContext("2d"));
     let run = 0; // animations of an older request stop when this changes
-
-    function drawMine(context, target, colour) {
-      prepare(context, target);
-      context.strokeStyle = colour;
-      for (const line of lines) {
-        context.beginPath();
-        line.forEach(([x, y], j) => (j ? context.lineTo(x, y) : context.moveTo(x, y)));
-        context.stroke();
-      }
-    }
-    const redraw = () => drawMine(ctx, canvas, "#222");
+    const pad = SketchCanvas.capture(root.querySelector(":scope > canvas"),
+                                     () => (run += 1), complete);
 
     function complete() {
       const mine = ++run;
-      results.forEach((target) => drawMine(target.getContext("2d"), target, "#999"));
-      const rows = toStroke5(lines.map((line) => model.simplifyLine(line, 1.5)));
+      results.forEach((ctx) => SketchCanvas.drawLines(ctx, pad.lines, "#999"));
+      const rows = toStroke5(pad.lines.map((line) => model.simplifyLine(line, 1.5)));
       if (!rows.length) return;
       let state = model.update(model.zeroInput(), model.zeroState());
       state = model.updateStrokes(rows, state);
       const budget = Math.max(model.info.max_seq_len - rows.length, 1);
       const tau = Number(slider.value);
       const drawn = results.map(() => sampleRows(model, model.copyState(state), tau, budget));
+      const last = pad.lines[pad.lines.length - 1];
       let finished = 0;
       root.dataset.completions = "0";
       status.textContent = "drawing…";
       drawn.forEach((result, k) => {
-        animate(results[k].getContext("2d"), result.rows, lines.at(-1).at(-1), false,
-                COLOURS[k], () => mine === run, () => {
+        SketchCanvas.animate(results[k], result.rows, last[last.length - 1], false,
+                             COLOURS[k], () => mine === run, () => {
           finished += 1;
           root.dataset.completions = String(finished);
           root.dataset.rows = String(drawn.reduce((n, r) => n + r.rows.length, 0));
@@ -143,56 +94,23 @@
       });
     }
 
-    function point(event) {
-      const box = canvas.getBoundingClientRect();
-      return [(event.clientX - box.left) * canvas.width / box.width,
-              (event.clientY - box.top) * canvas.height / box.height];
-    }
-    canvas.addEventListener("pointerdown", (event) => {
-      run += 1; // stop the continuations being drawn
-      current = [point(event)];
-      canvas.setPointerCapture(event.pointerId);
-    });
-    canvas.addEventListener("pointermove", (event) => {
-      if (!current) return;
-      const p = point(event);
-      const q = current.at(-1);
-      if (Math.hypot(p[0] - q[0], p[1] - q[1]) < MIN_MOVE) return;
-      current.push(p);
-      ctx.strokeStyle = "#222";
-      ctx.beginPath();
-      ctx.moveTo(q[0], q[1]);
-      ctx.lineTo(p[0], p[1]);
-      ctx.stroke();
-    });
-    const finishStroke = () => {
-      if (!current) return;
-      if (current.length > 1) lines.push(current);
-      current = null;
-      complete();
-    };
-    canvas.addEventListener("pointerup", finishStroke);
-    canvas.addEventListener("pointercancel", finishStroke);
     root.querySelector(".sketch-clear").addEventListener("click", () => {
       run += 1;
-      lines = [];
-      redraw();
-      results.forEach((target) => prepare(target.getContext("2d"), target));
+      pad.clear();
+      results.forEach((ctx) => SketchCanvas.prepare(ctx));
       status.textContent = "Draw the start of a sheep.";
     });
     root.querySelector(".sketch-again").addEventListener("click", complete);
     showValue(slider, root);
-    redraw();
   }
 
   function setUpFromNothing(model, root) {
-    const canvas = root.querySelector("canvas");
-    const ctx = canvas.getContext("2d");
+    const ctx = root.querySelector("canvas").getContext("2d");
     const slider = root.querySelector("input[type=range]");
     let run = 0;
     function draw() {
       const mine = ++run;
-      prepare(ctx, canvas);
+      SketchCanvas.prepare(ctx);
       const state = model.update(model.zeroInput(), model.zeroState());
       const tau = Number(slider.value);
       const {rows, ended} = sampleRows(model, state, tau, model.info.max_seq_len);
@@ -204,8 +122,9 @@
         box = [Math.min(box[0], x), Math.min(box[1], y), Math.max(box[2], x),
                Math.max(box[3], y)];
       }
-      const start = [(canvas.width - box[0] - box[2]) / 2, (canvas.height - box[1] - box[3]) / 2];
-      animate(ctx, rows, start, true, COLOURS[0], () => mine === run, () => {
+      const start = [(ctx.canvas.width - box[0] - box[2]) / 2,
+                     (ctx.canvas.height - box[1] - box[3]) / 2];
+      SketchCanvas.animate(ctx, rows, start, true, COLOURS[0], () => mine === run, () => {
         root.dataset.drawn = String(Number(root.dataset.drawn || 0) + 1);
         root.querySelector(".sketch-status").textContent =
           `${rows.length} rows at temperature ${tau}, ` +
