@@ -1,9 +1,10 @@
 """sketchlib: Sketch-RNN from the data up, the package of the hands-on Sketch-RNN book.
 
 One module per concept (data: ``strokes``, ``quickdraw``, ``datasets``, ``synthetic``,
-``batching``; model: ``cells``, ``mdn``, ``model``, ``hparams``; use: ``training``,
-``checkpoints``, ``sampling``, ``pretrained``, ``draw``, ``widgets``, ``cli``, ``benchmark``)
-and one package, ``exercises``, with the checks of the book's exercises by chapter.
+``batching``; model: ``cells``, ``mdn``, ``encoder``, ``model``, ``hparams``; use:
+``training``, ``checkpoints``, ``sampling``, ``similarity``, ``pretrained``, ``draw``,
+``widgets``, ``pad``, ``browser``, ``cli``, ``benchmark``) and one package, ``exercises``,
+with the checks of the book's exercises by chapter.
 """
 
 import os as _os
