@@ -136,6 +136,20 @@ def polylines_to_stroke3(lines) -> np.ndarray:
     return np.column_stack([np.diff(points, axis=0), pens[1:]])
 
 
+def first_strokes(sketch, count: int) -> np.ndarray:
+    """The first ``count`` strokes of a stroke-3 sketch ``(n, 3)``: its rows up to and
+    including the one whose pen lifts for the ``count``-th time, so that the prefix ends with
+    the pen lifted, as a reader's drawing does (all rows when the sketch has fewer strokes;
+    none for ``count`` 0)."""
+    sketch = validate_stroke3(sketch)
+    if count < 0:
+        raise ValueError(f"count must be >= 0, got {count}")
+    ends = np.flatnonzero(sketch[:, 2] == 1)
+    if count == 0:
+        return sketch[:0]
+    return sketch[:ends[count - 1] + 1] if count <= len(ends) else sketch
+
+
 def bounds(sketch) -> tuple[float, float, float, float]:
     """``(min_x, max_x, min_y, max_y)`` of the absolute points of a stroke-3 sketch."""
     points = np.vstack(stroke3_to_polylines(sketch))

@@ -377,3 +377,53 @@ def test_free_bits_check_names_the_mistake(capsys):
     assert "not zero" in capsys.readouterr().out
     assert not exercises.check_free_bits(lambda kl, tol: max(kl.mean(), tol))
     assert "one term per KL value" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- chapter 7
+
+def canvas_to_stroke3(lines, scale_factor, pixel_size, first_row=False, pen_first=False,
+                      absolute=False):
+    """The chapter's solution; the flags make typical mistakes."""
+    points = np.vstack(lines)
+    pens = np.concatenate([[0] * (len(line) - 1) + [1] for line in lines])
+    if pen_first:
+        pens = np.concatenate([[1] + [0] * (len(line) - 1) for line in lines])
+    rows = points if absolute else np.diff(points, axis=0, prepend=points[:1])
+    rows = np.column_stack([rows * pixel_size / scale_factor, pens])
+    return rows if first_row else rows[1:]
+
+
+def test_canvas_to_stroke3_check_names_the_mistake(capsys):
+    assert exercises.check_canvas_to_stroke3(canvas_to_stroke3)
+    assert "Correct:" in capsys.readouterr().out
+    assert not exercises.check_canvas_to_stroke3(
+        lambda lines, f, p: canvas_to_stroke3(lines, f, p, first_row=True))
+    assert "not a row" in capsys.readouterr().out
+    assert not exercises.check_canvas_to_stroke3(
+        lambda lines, f, p: canvas_to_stroke3(lines, f, p, absolute=True))
+    assert "not absolute positions" in capsys.readouterr().out
+    assert not exercises.check_canvas_to_stroke3(
+        lambda lines, f, p: canvas_to_stroke3(lines, f, 1.0))
+    assert "times pixel_size" in capsys.readouterr().out
+    assert not exercises.check_canvas_to_stroke3(
+        lambda lines, f, p: canvas_to_stroke3(lines, 1 / f, p))
+    assert "it does not multiply" in capsys.readouterr().out
+
+
+def first_strokes(sketch, count):
+    """The chapter's solution."""
+    ends = np.flatnonzero(sketch[:, 2] == 1)
+    return sketch[:ends[count - 1] + 1]
+
+
+def test_first_strokes_check_names_the_mistake(capsys):
+    assert exercises.check_first_strokes(first_strokes)
+    assert "Correct:" in capsys.readouterr().out
+    assert not exercises.check_first_strokes(
+        lambda s, k: s[:np.flatnonzero(s[:, 2] == 1)[k - 1]])
+    assert "include it" in capsys.readouterr().out
+    assert not exercises.check_first_strokes(
+        lambda s, k: s[:np.flatnonzero(s[:, 2] == 1)[k] + 1])
+    assert "count the strokes from one" in capsys.readouterr().out
+    assert not exercises.check_first_strokes(lambda s, k: s[:k])
+    assert "count strokes, not rows" in capsys.readouterr().out

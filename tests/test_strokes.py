@@ -17,6 +17,7 @@ from sketchlib.strokes import (
     bounds,
     clamp,
     denormalize,
+    first_strokes,
     normalize,
     polylines_to_stroke3,
     rdp,
@@ -474,3 +475,10 @@ def test_simplify_applies_rdp_to_every_stroke():
         assert len(simple) <= len(line)
     assert len(result[2]) < 40 and len(result[4]) < 90
 
+
+def test_first_strokes_keeps_whole_strokes():
+    sketch = np.array([[1, 0, 0], [0, 1, 1], [2, 2, 0], [1, 1, 1], [3, 0, 1]], float)
+    assert len(first_strokes(sketch, 0)) == 0
+    np.testing.assert_array_equal(first_strokes(sketch, 1), sketch[:2])
+    np.testing.assert_array_equal(first_strokes(sketch, 2), sketch[:4])
+    np.testing.assert_array_equal(first_strokes(sketch, 9), sketch)

@@ -1,0 +1,95 @@
+"""Checks for chapter 7, finishing a drawing: mouse points to the model's normalised stroke-3,
+and where a prefix of whole strokes ends."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..strokes import first_strokes, polylines_to_stroke3
+from ..synthetic import synthetic_sketch
+from .core import call_array, report
+
+
+def _mouse_lines(seed: int):
+    """Three strokes of jittered pixel points (no three on one line), as a canvas gives."""
+    rng = np.random.default_rng(seed)
+    return [np.round(rng.uniform(20, 460, 2) + np.cumsum(rng.normal(0, 12, (k, 2)), axis=0), 1)
+            for k in (6, 2, 9)]
+
+
+def check_canvas_to_stroke3(function) -> bool:
+    """Check ``function(lines, scale_factor, pixel_size) -> (P, 3)``: strokes of pixel points
+    (each ``(k, 2)``, in drawing order) to a model's normalised stroke-3, without
+    simplification: offsets between consecutive points (the first point is the origin and
+    gives no row), in data units (``pixel_size`` per pixel) divided by ``scale_factor``, pen 1
+    on the last point of each stroke."""
+    for seed, scale_factor, pixel_size in ((0, 18.5, 0.8), (1, 4.0, 2.0)):
+        lines = _mouse_lines(seed)
+        expected = polylines_to_stroke3(lines)
+        expected[:, :2] *= pixel_size / scale_factor
+        result, problem = call_array(function, [line.copy() for line in lines], scale_factor,
+                                     pixel_size)
+        if problem:
+            return report(False, problem, "offsets between points, pen 1 where a stroke ends.")
+        if result.shape == (len(expected) + 1, 3):
+            return report(False, f"{len(result)} rows for {len(expected) + 1} points: the "
+                          "first point is where the drawing starts, not a row.",
+                          "P points give P - 1 offsets.")
+        if result.shape != expected.shape:
+            return report(False, f"the result should have shape {expected.shape} (one row "
+                          f"per point after the first), not {result.shape}.")
+        if np.allclose(result, expected):
+            continue
+        points = np.vstack(lines)[1:]
+        stroke_starts = np.cumsum([len(line) for line in lines])[:-1] - 1
+        early_pens = np.zeros(len(expected))
+        early_pens[stroke_starts] = 1
+        guesses = {
+            "the rows are offsets from the previous point, not absolute positions.":
+                np.column_stack([points * pixel_size / scale_factor, expected[:, 2]]),
+            "pixels are converted to data units first (times pixel_size), then divided by "
+            "the scale factor.": np.column_stack([expected[:, :2] / pixel_size,
+                                                  expected[:, 2]]),
+            "normalising divides by the scale factor; it does not multiply.":
+                np.column_stack([expected[:, :2] * scale_factor ** 2, expected[:, 2]]),
+            "the pen lifts at the last point of a stroke (pen 1 on its row), not at the "
+            "first point of the next.": np.column_stack([expected[:, :2], early_pens]),
+        }
+        for hint, wrong in guesses.items():
+            if wrong.shape == result.shape and np.allclose(result, wrong):
+                return report(False, "the rows differ from the normalised stroke-3 of the "
+                              "drawing.", hint)
+        return report(False, "the rows differ from the normalised stroke-3 of the drawing.",
+                      "(dx, dy) * pixel_size / scale_factor, pen 1 on each stroke's last "
+                      "point.")
+    return report(True, "your rows are the drawing as the model reads it.")
+
+
+def check_first_strokes(function) -> bool:
+    """Check ``function(sketch, count) -> rows``: the rows of the first ``count`` strokes of a
+    stroke-3 sketch, through the row whose pen lifts for the ``count``-th time, against
+    :func:`sketchlib.strokes.first_strokes`."""
+    rng = np.random.default_rng(3)
+    sketch = synthetic_sketch("face", rng)  # several strokes
+    ends = np.flatnonzero(sketch[:, 2] == 1)
+    for count in (1, 2, len(ends) - 1):
+        expected = first_strokes(sketch, count)
+        result, problem = call_array(function, sketch.copy(), count)
+        if problem:
+            return report(False, problem, "find the rows whose pen is 1.")
+        if result.shape == expected.shape and np.allclose(result, expected):
+            continue
+        guesses = {
+            "the prefix must end with the row whose pen lifts (include it), so the drawing "
+            "ends with the pen up.": sketch[:ends[count - 1]],
+            "count the strokes from one: the first stroke ends at the first row whose pen "
+            "is 1.": sketch[:ends[count] + 1] if count < len(ends) else sketch,
+            "count strokes, not rows: a stroke is every row up to a pen lift.": sketch[:count],
+        }
+        for hint, wrong in guesses.items():
+            if wrong.shape == result.shape and np.allclose(result, wrong):
+                return report(False, f"the first {count} strokes are {len(expected)} rows, "
+                              f"not {len(result)}.", hint)
+        return report(False, f"the first {count} strokes are {len(expected)} rows, not "
+                      f"{len(result)}.", "rows up to and including the count-th pen lift.")
+    return report(True, "your prefix ends where the count-th stroke lifts the pen.")
