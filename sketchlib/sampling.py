@@ -168,7 +168,13 @@ def _run(model, x, state, noise, temperature, pen_temperature, greedy, fast) -> 
     compiled = _compiled(model, greedy) if fast else None
     if compiled is None:
         return _python_loop(model, x, state, noise, tau, pen_tau, greedy)
-    return np.asarray(ops.convert_to_numpy(compiled(x, state, noise, tau, pen_tau)))
+    # One compiled shape per batch size: shorter runs (completions) get zero noise after
+    # their last step, so step t still uses noise[:, t], and are cut back.
+    batch_size, steps = noise.shape[:2]
+    padding = max(model.hps.max_seq_len - steps, 0)
+    padded = np.concatenate([noise, np.zeros((batch_size, padding, 4), noise.dtype)], axis=1)
+    rows = compiled(x, state, padded, tau, pen_tau)
+    return np.asarray(ops.convert_to_numpy(rows))[:, :steps]
 
 
 def _codes(model, n: int, z, rng):
