@@ -56,16 +56,20 @@ class LSTMCell(keras.layers.Layer):
         self.output_size = self.units
 
     def build(self, input_shape):
+        self._build_kernels(input_shape)
+        self.bias = self.add_weight(name="bias", shape=(4 * self.units,), initializer="zeros")
+
+    def _build_kernels(self, input_shape):
+        """``W_xh`` (Glorot uniform) and ``W_hh`` (orthogonal per gate), ``(., 4 units)``."""
         input_size = input_shape[-1] - self.units
         if input_size <= 0:
-            raise ValueError(f"LSTMCell({self.units}) expects [x, mask] inputs of size "
-                             f"input_size + {self.units}, got {input_shape[-1]}")
+            raise ValueError(f"{type(self).__name__}({self.units}) expects [x, mask] inputs "
+                             f"of size input_size + {self.units}, got {input_shape[-1]}")
         self.kernel = self.add_weight(name="kernel", shape=(input_size, 4 * self.units),
                                       initializer="glorot_uniform")
         self.recurrent_kernel = self.add_weight(
             name="recurrent_kernel", shape=(self.units, 4 * self.units),
             initializer=_orthogonal_per_gate(self.units))
-        self.bias = self.add_weight(name="bias", shape=(4 * self.units,), initializer="zeros")
 
     def call(self, inputs, states, training=None):
         h, c = states
@@ -79,3 +83,48 @@ class LSTMCell(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "forget_bias": self.forget_bias}
+
+
+def layer_norm(x, gain, shift, blocks: int = 1, epsilon: float = 1e-3):
+    """Layer normalisation of each of ``blocks`` equal blocks of the last axis of ``x``
+    ``(B, blocks * u)``: mean 0 and variance 1 within the block (``epsilon`` added to the
+    variance, as the reference does), then times ``gain`` plus ``shift`` ``(blocks * u,)``.
+    Computed in float32 whatever the dtype of ``x``."""
+    size = x.shape[-1]
+    values = ops.reshape(ops.cast(x, "float32"), (-1, blocks, size // blocks))
+    mean = ops.mean(values, axis=-1, keepdims=True)
+    variance = ops.mean(ops.square(values - mean), axis=-1, keepdims=True)
+    normalised = ops.reshape((values - mean) * ops.rsqrt(variance + epsilon), (-1, size))
+    return ops.cast(normalised * ops.cast(gain, "float32") + ops.cast(shift, "float32"),
+                    x.dtype)
+
+
+@keras.saving.register_keras_serializable(package="sketchlib")
+class LayerNormLSTMCell(LSTMCell):
+    """The LayerNorm LSTM of Sketch-RNN (Ba et al. 2016): ``[x, h] W`` *without a bias*, each
+    of the four gate blocks layer-normalised separately (gains 1, shifts 0 at the start), then
+    ``c' = c * sigmoid(f + forget_bias) + sigmoid(i) * (tanh(j) * mask)`` and
+    ``h' = tanh(LN(c')) * sigmoid(o)`` with a layer norm of its own on ``c'``. Weights
+    initialised as :class:`LSTMCell`'s. Input and state as :class:`LSTMCell`."""
+
+    def build(self, input_shape):
+        self._build_kernels(input_shape)  # and no bias: the shifts of the layer norm are it
+        units = self.units
+        self.gate_gain = self.add_weight(name="gate_gain", shape=(4 * units,),
+                                         initializer="ones")
+        self.gate_shift = self.add_weight(name="gate_shift", shape=(4 * units,),
+                                          initializer="zeros")
+        self.cell_gain = self.add_weight(name="cell_gain", shape=(units,), initializer="ones")
+        self.cell_shift = self.add_weight(name="cell_shift", shape=(units,),
+                                          initializer="zeros")
+
+    def call(self, inputs, states, training=None):
+        h, c = states
+        x, mask = inputs[:, :-self.units], inputs[:, -self.units:]
+        gates = layer_norm(ops.matmul(x, self.kernel) + ops.matmul(h, self.recurrent_kernel),
+                           self.gate_gain, self.gate_shift, blocks=4)
+        i, j, f, o = ops.split(gates, 4, axis=-1)
+        candidate = ops.tanh(j) * mask
+        c_new = c * ops.sigmoid(f + self.forget_bias) + ops.sigmoid(i) * candidate
+        h_new = ops.tanh(layer_norm(c_new, self.cell_gain, self.cell_shift)) * ops.sigmoid(o)
+        return h_new, [h_new, c_new]

@@ -13,12 +13,12 @@ import keras
 from keras import ops
 
 from . import mdn
-from .cells import LSTMCell, candidate_dropout_masks
+from .cells import LayerNormLSTMCell, LSTMCell, candidate_dropout_masks
 from .encoder import (SketchEncoder, annealed_kl_weight, kl_cost, kl_divergence,
                       reparameterize)
 from .hparams import HParams
 
-CELLS = {"lstm": LSTMCell}
+CELLS = {"lstm": LSTMCell, "layer_norm": LayerNormLSTMCell}
 
 
 def make_cell(kind: str, units: int, dtype=None):

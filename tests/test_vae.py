@@ -203,11 +203,14 @@ def test_fit_applies_the_annealed_weight_of_each_step(tmp_path):
     assert int(model.kl_steps) == 4
 
 
-def test_a_resumed_conditional_run_continues_exactly(tmp_path):
+@pytest.mark.parametrize("cell", ["lstm", "layer_norm"])
+def test_a_resumed_conditional_run_continues_exactly(tmp_path, cell):
     """Its three random streams (decoder and encoder dropout, the sampled z) are in the
-    checkpoint: four steps straight or two and a resume give the same weights and log."""
+    checkpoint: four steps straight or two and a resume give the same weights and log, with
+    each cell as encoder and decoder; the trained model loads and samples the same on the
+    compiled and the portable path."""
     dataset = synthetic_dataset(40, 10, 10, seed=1, max_seq_len=60)
-    hps = HPS.replace(num_steps=4, save_every=2)
+    hps = HPS.replace(num_steps=4, save_every=2, enc_model=cell, dec_model=cell)
     straight = train(hps, dataset, tmp_path / "straight", verbose=0)
     train(hps.replace(num_steps=2), dataset, tmp_path / "resumed", verbose=0)
     resumed = train(hps, dataset, tmp_path / "resumed", resume=True, verbose=0)
@@ -218,6 +221,12 @@ def test_a_resumed_conditional_run_continues_exactly(tmp_path):
     logs = [read_log(tmp_path / name / "log.csv") for name in ("straight", "resumed")]
     for field in ("loss", "kl", "kl_weight", "val_loss", "val_kl"):
         np.testing.assert_array_equal(logs[0][field], logs[1][field])
+    assert np.isfinite(logs[0]["loss"]).all() and np.isfinite(logs[0]["val_loss"]).all()
+    loaded = load_model(tmp_path / "straight", "latest")
+    assert (loaded.hps.enc_model, loaded.hps.dec_model) == (cell, cell)
+    fast, portable = (sampling.sample(loaded, 3, 0.5, seed=2, fast=f) for f in (True, False))
+    for a, b in zip(fast, portable):
+        np.testing.assert_allclose(a, b, atol=1e-4)
 
 
 # ----------------------------------------------------------------------------- latent tools
