@@ -1,12 +1,12 @@
 """Chapter 5's small version of the paper's Table 1, exported to data/pretrained/kl_tradeoff_*:
 the same small Sketch-RNN trained on aaron_sheep for the same number of steps, as a
 decoder-only model; as a VAE with KL weights 0.25, 0.5 and 1.0 (annealed, free bits 0.2); with
-weight 0.5 held constant (free bits, no annealing); and with weight 1.0 and neither annealing
-nor free bits (posterior collapse).
+weight 0.5 held constant (free bits, no annealing); with weight 1.0 and neither annealing nor
+free bits (posterior collapse); and with the three weights annealed but without free bits.
 
 Each run is one ``sketchlib train`` command (printed, and written into its model card), run
 in turn and resumable: run this script again after an interruption and each run continues
-from its latest checkpoint (finished runs are skipped). About 6 x 10 minutes on a 2-core CPU.
+from its latest checkpoint (finished runs are skipped). About 9 x 10 minutes on a 2-core CPU.
 Run from the repository root: ``python data/kl_tradeoff.py [runs folder]``
 (``SKETCHLIB_DATA_DIR`` must name the folder that holds aaron_sheep.npz)."""
 
@@ -29,6 +29,10 @@ RUNS = {  # name: the hyper-parameters that differ (None: the decoder-only model
     "kl_tradeoff_w1": "kl_weight=1.0",
     "kl_tradeoff_w0.5_constant": "kl_weight=0.5,kl_weight_start=0.5",
     "kl_tradeoff_w1_no_annealing": "kl_weight=1.0,kl_weight_start=1.0,kl_tolerance=0.0",
+    # the three weights again without the floor, where the weight alone sets the KL
+    "kl_tradeoff_w0.25_no_floor": "kl_weight=0.25,kl_tolerance=0.0",
+    "kl_tradeoff_w0.5_no_floor": "kl_weight=0.5,kl_tolerance=0.0",
+    "kl_tradeoff_w1_no_floor": "kl_weight=1.0,kl_tolerance=0.0",
 }
 LINE_UP = 100  # the first test sheep, for the identification ranks
 
