@@ -66,6 +66,8 @@ def test_weights_beyond_the_range_are_counted_and_clipped(tmp_path):
 def test_what_the_format_cannot_hold_is_a_clear_error(tmp_path):
     with pytest.raises(browser.BrowserFormatError, match="mixture components"):
         browser.to_browser_json(small_decoder(num_mixture=5))
+    with pytest.raises(browser.BrowserFormatError, match="decoder cell is 'layer_norm'"):
+        browser.to_browser_json(small_decoder(dec_model="layer_norm"))
     vae = built_model(HParams(conditional=True, enc_rnn_size=8, dec_rnn_size=16, z_size=4,
                               max_seq_len=40))
     with pytest.raises(browser.BrowserFormatError, match="conditional"):
