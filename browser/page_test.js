@@ -6,30 +6,14 @@
 //   node page_test.js ../_build/html/chapters/draw_in_your_browser.html SCREENSHOT_FOLDER
 const fs = require("fs");
 const path = require("path");
-const {chromium} = require("playwright-core");
+const {launch, colouredPixels, finish} = require("./chromium");
 
 const [pagePath, shots = "screenshots"] = process.argv.slice(2);
 
-// The pixels drawn in colour (not grey or black) on the canvases that match `selector`, each.
-function colouredPixels(selector) {
-  return Array.from(document.querySelectorAll(selector), (canvas) => {
-    const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-    let count = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      const [r, g, b, a] = data.slice(i, i + 4);
-      if (a > 0 && Math.max(r, g, b) - Math.min(r, g, b) > 60) count += 1;
-    }
-    return count;
-  });
-}
 
 (async () => {
   fs.mkdirSync(shots, {recursive: true});
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  const browser = await launch();
   const page = await browser.newPage({viewport: {width: 1200, height: 1000}});
   const errors = [];
   const elsewhere = [];
@@ -78,11 +62,7 @@ function colouredPixels(selector) {
   }
   if (errors.length) problems.push(`console errors: ${errors.join(" | ")}`);
   if (elsewhere.length) problems.push(`requests to other sites: ${elsewhere.join(" ")}`);
-  if (problems.length) {
-    console.error("drawing page test failed: " + problems.join("; "));
-    process.exit(1);
-  }
-  console.log("drawing page test passed");
+  finish("drawing page test", problems);
 })().catch((error) => {
   console.error(error);
   process.exit(1);

@@ -5,7 +5,7 @@
 // console error. Writes a screenshot.   node widget_test.js SCREENSHOT_FOLDER
 const fs = require("fs");
 const path = require("path");
-const {chromium} = require("playwright-core");
+const {launch, colouredPixels, finish} = require("./chromium");
 
 const shots = process.argv[2] || "screenshots";
 const sketchlib = path.join(__dirname, "..", "sketchlib");
@@ -40,25 +40,10 @@ const model = {
 render({model, el: document.getElementById("root")});
 window.ready = true;`;
 
-function colouredPixels() {
-  return Array.from(document.querySelectorAll(".results canvas"), (canvas) => {
-    const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-    let count = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      const [r, g, b, a] = data.slice(i, i + 4);
-      if (a > 0 && Math.max(r, g, b) - Math.min(r, g, b) > 60) count += 1;
-    }
-    return count;
-  });
-}
 
 (async () => {
   fs.mkdirSync(shots, {recursive: true});
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  const browser = await launch();
   const page = await browser.newPage({viewport: {width: 800, height: 700}});
   const errors = [];
   page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
@@ -75,7 +60,7 @@ function colouredPixels() {
                              null, {timeout: 30000});
   await page.waitForTimeout(1500); // the animation: a few rows per frame
   const received = await page.evaluate(() => window.received);
-  const coloured = await page.evaluate(colouredPixels);
+  const coloured = await page.evaluate(colouredPixels, ".results canvas");
   const status = await page.evaluate(() => document.querySelector(".status").textContent);
   await page.locator("#root").screenshot({path: path.join(shots, "notebook_pad.png")});
   await browser.close();
@@ -91,11 +76,7 @@ function colouredPixels() {
   }
   if (status !== "3 continuations") problems.push(`status line: ${status}`);
   if (errors.length) problems.push(`console errors: ${errors.join(" | ")}`);
-  if (problems.length) {
-    console.error("notebook pad test failed: " + problems.join("; "));
-    process.exit(1);
-  }
-  console.log("notebook pad test passed");
+  finish("notebook pad test", problems);
 })().catch((error) => {
   console.error(error);
   process.exit(1);
