@@ -106,19 +106,18 @@ def load_browser_model(source):
     array = json.loads(Path(source).read_text()) if isinstance(source, (str, Path)) else source
     try:
         info, shapes, weights = array
-        units = int(shapes[0][0])
-        expected = [[units, 3 + 6 * NUM_MIXTURE], [3 + 6 * NUM_MIXTURE], [5, 4 * units],
-                    [units, 4 * units], [4 * units]]
-        if [list(map(int, s)) for s in shapes] != expected or len(weights) != 5:
-            raise BrowserFormatError(
-                f"expected the 5 tensors of a decoder-only LSTM with {NUM_MIXTURE} mixture "
-                f"components, shaped {expected}; the file has {shapes}")
+        shapes = [list(map(int, shape)) for shape in shapes]
+        units = shapes[0][0]
         scale_factor, max_seq_len = float(info["scale_factor"]), int(info["max_seq_len"])
     except (TypeError, ValueError, KeyError, IndexError) as error:
-        if isinstance(error, BrowserFormatError):
-            raise
         raise BrowserFormatError(f"not a browser-format model ([info, shapes, weights]): "
                                  f"{error}") from None
+    expected = [[units, 3 + 6 * NUM_MIXTURE], [3 + 6 * NUM_MIXTURE], [5, 4 * units],
+                [units, 4 * units], [4 * units]]
+    if shapes != expected or len(weights) != 5:
+        raise BrowserFormatError(
+            f"expected the 5 tensors of a decoder-only LSTM with {NUM_MIXTURE} mixture "
+            f"components, shaped {expected}; the file has {shapes}")
     from .checkpoints import built_model
 
     hps = HParams(conditional=False, dec_model="lstm", dec_rnn_size=units,
