@@ -128,3 +128,87 @@ class LayerNormLSTMCell(LSTMCell):
         c_new = c * ops.sigmoid(f + self.forget_bias) + ops.sigmoid(i) * candidate
         h_new = ops.tanh(layer_norm(c_new, self.cell_gain, self.cell_shift)) * ops.sigmoid(o)
         return h_new, [h_new, c_new]
+
+
+@keras.saving.register_keras_serializable(package="sketchlib")
+class HyperLSTMCell(LSTMCell):
+    """The HyperLSTM of Sketch-RNN (Ha, Dai and Le 2016): a small LayerNorm LSTM, the *hyper
+    cell* (``hyper_units``, no dropout), reads ``[x, h]`` at every step and rescales the eight
+    weight blocks of the main LSTM, ``x W_xh`` and ``h W_hh`` split by gate ``i, j, f, o``::
+
+        z_k = h_hyper W_z,k + b_z,k            (embedding_size; W 0, b 1 at the start)
+        block_k <- (z_k W_alpha,k) * block_k   (W_alpha 0.1 / embedding_size: scale 0.1)
+        recurrent blocks also + (h_hyper W_zb,k) W_beta,k   (W_zb N(0, 0.01), W_beta 0)
+
+    then gates = scaled blocks + bias, the four gate blocks layer-normalised, and the cell
+    update, dropout and ``LN(c')`` of :class:`LayerNormLSTMCell`. Input as :class:`LSTMCell`'s;
+    state ``[h, c, h_hyper, c_hyper]``."""
+
+    def __init__(self, units: int, forget_bias: float = 1.0, hyper_units: int = 256,
+                 embedding_size: int = 32, **kwargs):
+        super().__init__(units, forget_bias, **kwargs)
+        self.hyper_units, self.embedding_size = int(hyper_units), int(embedding_size)
+        self.state_size = [self.units, self.units, self.hyper_units, self.hyper_units]
+        self.hyper_cell = LayerNormLSTMCell(self.hyper_units, forget_bias, name="hyper_cell",
+                                            dtype=self.dtype_policy)
+
+    def build(self, input_shape):
+        self._build_kernels(input_shape)
+        units, hyper, size = self.units, self.hyper_units, self.embedding_size
+        input_size = input_shape[-1] - units
+        self.hyper_cell.build((None, input_size + units + hyper))  # reads [x, h, ones]
+        self.bias = self.add_weight(name="bias", shape=(4 * units,), initializer="zeros")
+        # The 8 blocks' embeddings side by side: blocks 0-3 scale x W_xh (i, j, f, o), 4-7 h W_hh.
+        self.scale_embedding_kernel = self.add_weight(
+            name="scale_embedding_kernel", shape=(hyper, 8 * size), initializer="zeros")
+        self.scale_embedding_bias = self.add_weight(
+            name="scale_embedding_bias", shape=(8 * size,), initializer="ones")
+        self.scale_kernel = self.add_weight(
+            name="scale_kernel", shape=(8, size, units),
+            initializer=keras.initializers.Constant(0.1 / size))
+        self.shift_embedding_kernel = self.add_weight(
+            name="shift_embedding_kernel", shape=(hyper, 4 * size),
+            initializer=keras.initializers.RandomNormal(stddev=0.01))
+        self.shift_kernel = self.add_weight(name="shift_kernel", shape=(4, size, units),
+                                            initializer="zeros")
+        self.gate_gain = self.add_weight(name="gate_gain", shape=(4 * units,),
+                                         initializer="ones")
+        self.gate_shift = self.add_weight(name="gate_shift", shape=(4 * units,),
+                                          initializer="zeros")
+        self.cell_gain = self.add_weight(name="cell_gain", shape=(units,), initializer="ones")
+        self.cell_shift = self.add_weight(name="cell_shift", shape=(units,),
+                                          initializer="zeros")
+
+    def hyper_scales(self, hyper_h):
+        """The hyper network's output for hyper states ``(B, hyper_units)``: the scales of
+        the 8 blocks ``(B, 8, units)`` (``x W_xh`` blocks ``i, j, f, o`` then ``h W_hh``'s) and
+        the shifts of the 4 recurrent blocks ``(B, 4, units)``."""
+        size = self.embedding_size
+        embedded = ops.matmul(hyper_h, self.scale_embedding_kernel) + self.scale_embedding_bias
+        scales = ops.einsum("bke,keu->bku", ops.reshape(embedded, (-1, 8, size)),
+                            self.scale_kernel)
+        shift_embedded = ops.reshape(ops.matmul(hyper_h, self.shift_embedding_kernel),
+                                     (-1, 4, size))
+        return scales, ops.einsum("bke,keu->bku", shift_embedded, self.shift_kernel)
+
+    def call(self, inputs, states, training=None):
+        h, c, hyper_h, hyper_c = states
+        x, mask = inputs[:, :-self.units], inputs[:, -self.units:]
+        ones = ops.ones_like(hyper_h)  # the hyper cell has no dropout
+        hyper_out, (hyper_h, hyper_c) = self.hyper_cell(ops.concatenate([x, h, ones], axis=-1),
+                                                        [hyper_h, hyper_c])
+        scales, shifts = self.hyper_scales(hyper_out)
+        four = (-1, 4, self.units)
+        from_x = ops.reshape(ops.matmul(x, self.kernel), four) * scales[:, :4]
+        from_h = ops.reshape(ops.matmul(h, self.recurrent_kernel), four) * scales[:, 4:] + shifts
+        gates = layer_norm(ops.reshape(from_x + from_h, (-1, 4 * self.units)) + self.bias,
+                           self.gate_gain, self.gate_shift, blocks=4)
+        i, j, f, o = ops.split(gates, 4, axis=-1)
+        candidate = ops.tanh(j) * mask
+        c_new = c * ops.sigmoid(f + self.forget_bias) + ops.sigmoid(i) * candidate
+        h_new = ops.tanh(layer_norm(c_new, self.cell_gain, self.cell_shift)) * ops.sigmoid(o)
+        return h_new, [h_new, c_new, hyper_h, hyper_c]
+
+    def get_config(self):
+        return {**super().get_config(), "hyper_units": self.hyper_units,
+                "embedding_size": self.embedding_size}

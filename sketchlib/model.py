@@ -13,18 +13,18 @@ import keras
 from keras import ops
 
 from . import mdn
-from .cells import LayerNormLSTMCell, LSTMCell, candidate_dropout_masks
+from .cells import HyperLSTMCell, LayerNormLSTMCell, LSTMCell, candidate_dropout_masks
 from .encoder import (SketchEncoder, annealed_kl_weight, kl_cost, kl_divergence,
                       reparameterize)
 from .hparams import HParams
 
-CELLS = {"lstm": LSTMCell, "layer_norm": LayerNormLSTMCell}
+CELLS = {"lstm": LSTMCell, "layer_norm": LayerNormLSTMCell, "hyper": HyperLSTMCell}
 
 
 def make_cell(kind: str, units: int, dtype=None):
     """A recurrent cell by its ``dec_model`` / ``enc_model`` name."""
     if kind not in CELLS:
-        raise ValueError(f"cell {kind!r} is not available yet; choose from {sorted(CELLS)}")
+        raise ValueError(f"unknown cell {kind!r}; choose from {sorted(CELLS)}")
     return CELLS[kind](units, dtype=dtype)
 
 
@@ -62,7 +62,7 @@ class SketchRNN(keras.Model):
                 lambda units: make_cell(hps.enc_model, units, rnn_dtype), hps.enc_rnn_size,
                 hps.z_size, self.keep_prob, rnn_dtype, name="encoder")
             self.initial_state_layer = keras.layers.Dense(
-                2 * hps.dec_rnn_size, activation="tanh", name="initial_state",
+                sum(self.decoder_cell.state_size), activation="tanh", name="initial_state",
                 kernel_initializer=keras.initializers.RandomNormal(stddev=0.001))
             self.z_seed = keras.random.SeedGenerator()
             # The training steps the KL term has seen, and the annealed weight of the last
@@ -85,8 +85,9 @@ class SketchRNN(keras.Model):
 
     def decode(self, decoder_input, initial_state=None, z=None, training=False):
         """Run the decoder: ``(B, N, 5)`` (and ``z`` ``(B, N_z)`` for a conditional model) ->
-        outputs ``(B, N, 3 + 6M)`` and the final ``[h, c]``. ``initial_state``: zeros, or from
-        ``z`` when it is given and ``initial_state`` is not."""
+        outputs ``(B, N, 3 + 6M)`` and the cell's final state (``[h, c]`` for the LSTMs, see
+        :attr:`state_parts`). ``initial_state``: zeros, or from ``z`` when it is given and
+        ``initial_state`` is not."""
         shape = ops.shape(decoder_input)
         masks = candidate_dropout_masks((shape[0], shape[1]), self.hps.dec_rnn_size,
                                         self.keep_prob, self.dropout_seed, training)
@@ -95,7 +96,7 @@ class SketchRNN(keras.Model):
             pieces.insert(1, ops.repeat(ops.cast(z, decoder_input.dtype)[:, None, :],
                                         shape[1], axis=1))
             if initial_state is None:
-                initial_state = self.initial_state(shape[0], z)[:2]
+                initial_state = self.initial_state(shape[0], z)[:self.state_parts]
         hidden, *state = self.decoder_rnn(ops.concatenate(pieces, axis=-1),
                                           initial_state=initial_state, training=training)
         return self.output_layer(hidden), state
@@ -104,26 +105,33 @@ class SketchRNN(keras.Model):
         """``mu, sigma_hat`` ``(B, N_z)`` of sketches ``(B, N, 5)`` of ``lengths`` ``(B,)``."""
         return self.encoder(encoder_input, lengths, training=training)
 
+    @property
+    def state_parts(self) -> int:
+        """How many tensors the decoder cell's state has: 2 (``[h, c]``) for the LSTMs, 4 for
+        the HyperLSTM (its hyper cell's ``[h, c]`` too)."""
+        return len(self.decoder_cell.state_size)
+
     def initial_state(self, batch_size: int, z=None):
-        """The decoder's state before the first step: ``[h, c]``, zeros ``(B, units)`` for the
-        decoder-only model; for a conditional one ``[h, c, z]`` with ``[h, c]`` from
-        ``tanh(W_z z + b_z)`` (``z``: ``(B, N_z)``, zeros when ``None``); :meth:`step` carries
-        ``z`` along."""
-        units = self.hps.dec_rnn_size
+        """The decoder's state before the first step: the cell's state (``[h, c]`` for the
+        LSTMs), zeros ``(B, size)`` for the decoder-only model; for a conditional one all of
+        it from ``tanh(W_z z + b_z)`` (``z``: ``(B, N_z)``, zeros when ``None``), with ``z``
+        appended: :meth:`step` carries it along."""
+        sizes = self.decoder_cell.state_size
         if not self.hps.conditional:
-            zeros = ops.zeros((batch_size, units))
-            return [zeros, zeros]
+            return [ops.zeros((batch_size, size)) for size in sizes]
         z = ops.zeros((batch_size, self.hps.z_size)) if z is None else ops.convert_to_tensor(z)
         both = self.initial_state_layer(z)
-        return [both[:, :units], both[:, units:], z]
+        ends = [sum(sizes[:k + 1]) for k in range(len(sizes))]
+        return [both[:, end - size:end] for size, end in zip(sizes, ends)] + [z]
 
     def step(self, x, state):
         """One decoder step without dropout (for sampling): ``x`` ``(B, 5)`` and the state of
         :meth:`initial_state` -> raw mixture parameters ``(B, 3 + 6M)`` and the new state."""
+        parts = self.state_parts
         ones = ops.ones((ops.shape(x)[0], self.hps.dec_rnn_size))
-        pieces = [x, ones] if len(state) == 2 else [x, ops.cast(state[2], x.dtype), ones]
-        hidden, new_state = self.decoder_cell(ops.concatenate(pieces, axis=-1), state[:2])
-        return self.output_layer(hidden), [*new_state, *state[2:]]
+        pieces = [x, ones] if len(state) == parts else [x, ops.cast(state[parts], x.dtype), ones]
+        hidden, new_state = self.decoder_cell(ops.concatenate(pieces, axis=-1), state[:parts])
+        return self.output_layer(hidden), [*new_state, *state[parts:]]
 
     def call(self, inputs, training=False):
         if not self.hps.conditional:

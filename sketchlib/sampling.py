@@ -317,9 +317,10 @@ def complete(model, prefix, n: int = 1, temperature: float = DEFAULT_TEMPERATURE
     codes = _codes(model, n, None if z is None else np.tile(np.reshape(z, (1, -1)), (n, 1)),
                    rng)
     _, state = _start(model, n, codes)
-    _, read = model.decode(ops.convert_to_tensor(rows.decoder_input), initial_state=state[:2],
-                           z=codes)
-    state = [*read, *state[2:]]
+    parts = model.state_parts
+    _, read = model.decode(ops.convert_to_tensor(rows.decoder_input),
+                           initial_state=state[:parts], z=codes)
+    state = [*read, *state[parts:]]
     drawn = _run(model, ops.convert_to_tensor(rows.target[:, -1]), state, noise, temperature,
                  pen_temperature, False, fast)
     return [np.concatenate([prefix, stroke5_to_stroke3(r)]) for r in drawn]

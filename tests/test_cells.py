@@ -1,11 +1,13 @@
-"""The LSTM and LayerNorm LSTM cells against their equations computed in numpy, their
-initialisation, layer-norm statistics, and the candidate dropout."""
+"""The LSTM, LayerNorm LSTM and HyperLSTM cells against their equations computed in numpy,
+their initialisation and parameter counts, layer-norm statistics, and the candidate
+dropout."""
 
 import keras
 import numpy as np
 import pytest
 
-from sketchlib.cells import LayerNormLSTMCell, LSTMCell, candidate_dropout_masks, layer_norm
+from sketchlib.cells import (HyperLSTMCell, LayerNormLSTMCell, LSTMCell, candidate_dropout_masks,
+                             layer_norm)
 
 
 def sigmoid(x):
@@ -134,3 +136,88 @@ def test_layer_norm_lstm_has_no_bias_and_starts_as_plain_normalisation():
         np.testing.assert_allclose(block.T @ block, np.eye(8), atol=1e-5)
     # parameters: W_xh, W_hh, and 4u + 4u + u + u of the norms: 4u(x + u) + 10u
     assert sum(int(np.prod(w.shape)) for w in cell.weights) == 4 * 8 * (3 + 8) + 10 * 8
+
+
+def perturb(cell, rng):
+    """Move every weight away from its initial value (zeros, ones, constants), so that a test
+    of the equations sees each one used."""
+    for weight in cell.weights:
+        weight.assign(np.asarray(weight) + rng.normal(0.0, 0.3, size=weight.shape)
+                      .astype(np.float32))
+
+
+def numpy_layer_norm_lstm(x, h, c, w, mask):
+    """One step of the LayerNorm LSTM in numpy; ``w``: its weights by name."""
+    gates = numpy_layer_norm(np.concatenate([x, h], 1) @ np.concatenate(
+        [w["kernel"], w["recurrent_kernel"]]), w["gate_gain"], w["gate_shift"], 4)
+    i, j, f, o = np.split(gates, 4, axis=-1)
+    c = c * sigmoid(f + 1.0) + sigmoid(i) * np.tanh(j) * mask
+    return np.tanh(numpy_layer_norm(c, w["cell_gain"], w["cell_shift"])) * sigmoid(o), c
+
+
+def test_hyper_lstm_matches_its_equations():
+    """Each of the 8 blocks scaled by its own z_k W_alpha,k, the 4 recurrent ones shifted,
+    the hyper cell a LayerNorm LSTM over [x, h] without dropout, the state
+    [h, c, h_hyper, c_hyper]."""
+    rng = np.random.default_rng(3)
+    batch, steps, size, units, hyper, embedding = 2, 4, 5, 6, 7, 3
+    x = rng.normal(size=(batch, steps, size)).astype(np.float32)
+    mask = (rng.random((batch, steps, units)) < 0.7).astype(np.float32) / 0.7
+    cell = HyperLSTMCell(units, hyper_units=hyper, embedding_size=embedding)
+    rnn = keras.layers.RNN(cell, return_sequences=True, return_state=True)
+    rnn(np.concatenate([x, mask], axis=-1))  # build
+    perturb(cell, rng)
+    outputs, *final = (np.asarray(t) for t in rnn(np.concatenate([x, mask], axis=-1)))
+    w = {v.path.split("/")[-1]: np.asarray(v) for v in cell.weights
+         if "hyper_cell" not in v.path}
+    w_hyper = {v.path.split("/")[-1]: np.asarray(v) for v in cell.hyper_cell.weights}
+    h = c = np.zeros((batch, units))
+    hyper_h = hyper_c = np.zeros((batch, hyper))
+    for t in range(steps):
+        hyper_h, hyper_c = numpy_layer_norm_lstm(np.concatenate([x[:, t], h], 1), hyper_h,
+                                                 hyper_c, w_hyper, 1.0)
+        blocks = np.split(x[:, t] @ w["kernel"], 4, 1) + np.split(h @ w["recurrent_kernel"],
+                                                                    4, 1)
+        zw = np.split(hyper_h @ w["scale_embedding_kernel"] + w["scale_embedding_bias"], 8, 1)
+        zb = np.split(hyper_h @ w["shift_embedding_kernel"], 4, 1)
+        for k in range(8):
+            blocks[k] = (zw[k] @ w["scale_kernel"][k]) * blocks[k]
+            if k >= 4:
+                blocks[k] = blocks[k] + zb[k - 4] @ w["shift_kernel"][k - 4]
+        gates = np.concatenate([blocks[k] + blocks[k + 4] for k in range(4)], 1) + w["bias"]
+        i, j, f, o = np.split(numpy_layer_norm(gates, w["gate_gain"], w["gate_shift"], 4), 4, 1)
+        c = c * sigmoid(f + 1.0) + sigmoid(i) * np.tanh(j) * mask[:, t]
+        h = np.tanh(numpy_layer_norm(c, w["cell_gain"], w["cell_shift"])) * sigmoid(o)
+        np.testing.assert_allclose(outputs[:, t], h, rtol=1e-4, atol=1e-5)
+    for got, expected in zip(final, (h, c, hyper_h, hyper_c)):
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_hyper_lstm_at_initialisation_scales_every_block_by_a_tenth():
+    cell = HyperLSTMCell(8)
+    cell.build((None, 3 + 8))
+    assert (cell.hyper_units, cell.embedding_size) == (256, 32)  # the reference's
+    hyper_h = np.random.default_rng(0).uniform(-1, 1, (5, 256)).astype(np.float32)
+    scales, shifts = (np.asarray(t) for t in cell.hyper_scales(hyper_h))
+    assert scales.shape == (5, 8, 8) and shifts.shape == (5, 4, 8)
+    np.testing.assert_allclose(scales, 0.1, rtol=1e-5)  # z = 1 (W 0, b 1), alpha 0.1 / 32
+    assert not shifts.any()                              # W_beta starts at 0
+    assert 0.005 < np.asarray(cell.shift_embedding_kernel).std() < 0.015  # N(0, 0.01)
+    for block in np.split(np.asarray(cell.recurrent_kernel), 4, axis=1):
+        np.testing.assert_allclose(block.T @ block, np.eye(8), atol=1e-5)
+
+
+def hyper_lstm_parameters(x, u, hyper=256, e=32):
+    """The HyperLSTM's parameter count by formula: main W_xh, W_hh and bias (4u(x + u) + 4u),
+    its layer norms (10u); the hyper cell, a LayerNorm LSTM over [x, h]
+    (4H(x + u + H) + 10H); 8 scale embeddings (H e + e) and alphas (e u), 4 shift embeddings
+    (H e) and betas (e u)."""
+    return (4 * u * (x + u) + 4 * u + 10 * u + 4 * hyper * (x + u + hyper) + 10 * hyper
+            + 8 * (hyper * e + e + e * u) + 4 * (hyper * e + e * u))
+
+
+@pytest.mark.parametrize("x, u, hyper, e", [(3, 8, 6, 4), (5 + 128, 512, 256, 32)])
+def test_hyper_lstm_parameter_count_equals_the_formula(x, u, hyper, e):
+    cell = HyperLSTMCell(u, hyper_units=hyper, embedding_size=e)
+    cell.build((None, x + u))
+    assert cell.count_params() == hyper_lstm_parameters(x, u, hyper, e)

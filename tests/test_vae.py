@@ -16,6 +16,7 @@ from sketchlib.hparams import HParams
 from sketchlib.model import SketchRNN
 from sketchlib.synthetic import synthetic_dataset
 from sketchlib.training import evaluate, train
+from test_cells import hyper_lstm_parameters
 
 HPS = HParams(dec_rnn_size=32, enc_rnn_size=16, z_size=8, num_mixture=3, max_seq_len=60,
               batch_size=8)
@@ -108,34 +109,50 @@ def test_reparameterisation_statistics():
     np.testing.assert_allclose(z.std(axis=0), [0.5, 1.0, 2.0], rtol=0.03)
 
 
-def test_decoder_is_conditioned_on_z():
+@pytest.mark.parametrize("cell, sizes", [("lstm", [32, 32]), ("hyper", [32, 32, 256, 256])])
+def test_decoder_is_conditioned_on_z(cell, sizes):
+    """The whole state of the cell (the HyperLSTM's includes its hyper cell's) comes from z,
+    and z is carried along after it."""
     set_seed(0)
-    model = SketchRNN(HPS)
+    model = SketchRNN(HPS.replace(dec_model=cell))
     decoder_input = np.zeros((2, 4, 5), "float32")
     z = np.random.default_rng(1).normal(size=(2, 8)).astype("float32")
     out = np.asarray(model.decode(decoder_input, z=z)[0])
     assert out.shape == (2, 4, 3 + 6 * 3)
     assert not np.allclose(out[0], out[1])  # same input, different z
     state = model.initial_state(2, z)
-    assert len(state) == 3 and state[0].shape == (2, 32)
-    np.testing.assert_allclose(np.asarray(state[0]), np.tanh(
-        z @ np.asarray(model.initial_state_layer.kernel)[:, :32]
-        + np.asarray(model.initial_state_layer.bias)[:32]), rtol=1e-5, atol=1e-6)
+    assert model.state_parts == len(sizes) and len(state) == len(sizes) + 1
+    assert [int(part.shape[1]) for part in state[:-1]] == sizes
+    everything = np.tanh(z @ np.asarray(model.initial_state_layer.kernel)
+                         + np.asarray(model.initial_state_layer.bias))
+    np.testing.assert_allclose(np.concatenate([np.asarray(p) for p in state[:-1]], 1),
+                               everything, rtol=1e-5, atol=1e-6)
     # step carries z along and agrees with decode
     output, state = model.step(ops.convert_to_tensor(decoder_input[:, 0]), state)
     np.testing.assert_allclose(np.asarray(output), out[:, 0], rtol=1e-4, atol=1e-5)
-    np.testing.assert_array_equal(np.asarray(state[2]), z)
+    np.testing.assert_array_equal(np.asarray(state[-1]), z)
 
 
-def test_default_size_matches_the_reference_count():
-    """About 2.19 M trainable parameters at the reference's default size (LSTM cells)."""
-    model = SketchRNN(HParams())
+@pytest.mark.parametrize("cell, expected", [("lstm", 2_186_107), ("layer_norm", 2_189_179),
+                                             ("hyper", 3_477_627)])
+def test_default_size_matches_the_reference_count(cell, expected):
+    """At the reference's default size (encoder LSTM 256 each way, decoder 512, N_z 128,
+    M 20), about 2.19 M trainable parameters with an LSTM decoder, by formula: the LayerNorm
+    decoder trades its bias for 10 d of norms, the HyperLSTM adds its hyper network and a
+    larger initial state (its hyper cell's too)."""
+    model = SketchRNN(HParams(dec_model=cell))
     step = np.zeros((1, 1, 5), "float32")
     model({"encoder_input": step, "decoder_input": step, "lengths": np.ones(1, "int32")})
-    e, d, z, m = 256, 512, 128, 20
+    e, d, z, m, x = 256, 512, 128, 20, 5 + 128
     encoder = 2 * (4 * e * (5 + e) + 4 * e) + 2 * (2 * e * z + z)
-    decoder = (z * 2 * d + 2 * d) + 4 * d * (5 + z + d) + 4 * d + (d + 1) * (3 + 6 * m)
-    assert trainable_count(model) == encoder + decoder == 2_186_107
+    output = (d + 1) * (3 + 6 * m)
+    state, cell_count = 2 * d, 4 * d * (x + d) + 4 * d  # the LSTM
+    if cell == "layer_norm":
+        cell_count = 4 * d * (x + d) + 10 * d
+    if cell == "hyper":
+        state, cell_count = 2 * d + 2 * 256, hyper_lstm_parameters(x, d)
+    decoder = (z * state + state) + cell_count + output
+    assert trainable_count(model) == encoder + decoder == expected
 
 
 def test_evaluation_uses_mu_and_the_fixed_kl_weight():
@@ -203,7 +220,7 @@ def test_fit_applies_the_annealed_weight_of_each_step(tmp_path):
     assert int(model.kl_steps) == 4
 
 
-@pytest.mark.parametrize("cell", ["lstm", "layer_norm"])
+@pytest.mark.parametrize("cell", ["lstm", "layer_norm", "hyper"])
 def test_a_resumed_conditional_run_continues_exactly(tmp_path, cell):
     """Its three random streams (decoder and encoder dropout, the sampled z) are in the
     checkpoint: four steps straight or two and a resume give the same weights and log, with
