@@ -71,11 +71,15 @@ class LSTMCell(keras.layers.Layer):
             name="recurrent_kernel", shape=(self.units, 4 * self.units),
             initializer=_orthogonal_per_gate(self.units))
 
+    def preactivations(self, x, h):
+        """The gates before their nonlinearities, ``[x, h] W + b`` ``(B, 4 units)``, from
+        ``x`` ``(B, input_size)`` and ``h`` ``(B, units)``."""
+        return ops.matmul(x, self.kernel) + ops.matmul(h, self.recurrent_kernel) + self.bias
+
     def call(self, inputs, states, training=None):
         h, c = states
         x, mask = inputs[:, :-self.units], inputs[:, -self.units:]
-        gates = ops.matmul(x, self.kernel) + ops.matmul(h, self.recurrent_kernel) + self.bias
-        i, j, f, o = ops.split(gates, 4, axis=-1)
+        i, j, f, o = ops.split(self.preactivations(x, h), 4, axis=-1)
         candidate = ops.tanh(j) * mask
         c_new = c * ops.sigmoid(f + self.forget_bias) + ops.sigmoid(i) * candidate
         h_new = ops.tanh(c_new) * ops.sigmoid(o)
@@ -118,11 +122,15 @@ class LayerNormLSTMCell(LSTMCell):
         self.cell_shift = self.add_weight(name="cell_shift", shape=(units,),
                                           initializer="zeros")
 
+    def preactivations(self, x, h):
+        """``[x, h] W`` ``(B, 4 units)``, the gates before their layer norm."""
+        return ops.matmul(x, self.kernel) + ops.matmul(h, self.recurrent_kernel)
+
     def call(self, inputs, states, training=None):
         h, c = states
         x, mask = inputs[:, :-self.units], inputs[:, -self.units:]
-        gates = layer_norm(ops.matmul(x, self.kernel) + ops.matmul(h, self.recurrent_kernel),
-                           self.gate_gain, self.gate_shift, blocks=4)
+        gates = layer_norm(self.preactivations(x, h), self.gate_gain, self.gate_shift,
+                           blocks=4)
         i, j, f, o = ops.split(gates, 4, axis=-1)
         candidate = ops.tanh(j) * mask
         c_new = c * ops.sigmoid(f + self.forget_bias) + ops.sigmoid(i) * candidate
@@ -191,18 +199,24 @@ class HyperLSTMCell(LSTMCell):
                                      (-1, 4, size))
         return scales, ops.einsum("bke,keu->bku", shift_embedded, self.shift_kernel)
 
+    def preactivations(self, x, h, hyper_h):
+        """The gates before their layer norm ``(B, 4 units)``: the 8 blocks of ``x W_xh`` and
+        ``h W_hh`` scaled (and the recurrent ones shifted) by the hyper network's output for
+        this step, ``hyper_h`` ``(B, hyper_units)``, summed per gate, plus the bias."""
+        scales, shifts = self.hyper_scales(hyper_h)
+        four = (-1, 4, self.units)
+        from_x = ops.reshape(ops.matmul(x, self.kernel), four) * scales[:, :4]
+        from_h = ops.reshape(ops.matmul(h, self.recurrent_kernel), four) * scales[:, 4:] + shifts
+        return ops.reshape(from_x + from_h, (-1, 4 * self.units)) + self.bias
+
     def call(self, inputs, states, training=None):
         h, c, hyper_h, hyper_c = states
         x, mask = inputs[:, :-self.units], inputs[:, -self.units:]
         ones = ops.ones_like(hyper_h)  # the hyper cell has no dropout
         hyper_out, (hyper_h, hyper_c) = self.hyper_cell(ops.concatenate([x, h, ones], axis=-1),
                                                         [hyper_h, hyper_c])
-        scales, shifts = self.hyper_scales(hyper_out)
-        four = (-1, 4, self.units)
-        from_x = ops.reshape(ops.matmul(x, self.kernel), four) * scales[:, :4]
-        from_h = ops.reshape(ops.matmul(h, self.recurrent_kernel), four) * scales[:, 4:] + shifts
-        gates = layer_norm(ops.reshape(from_x + from_h, (-1, 4 * self.units)) + self.bias,
-                           self.gate_gain, self.gate_shift, blocks=4)
+        gates = layer_norm(self.preactivations(x, h, hyper_out), self.gate_gain,
+                           self.gate_shift, blocks=4)
         i, j, f, o = ops.split(gates, 4, axis=-1)
         candidate = ops.tanh(j) * mask
         c_new = c * ops.sigmoid(f + self.forget_bias) + ops.sigmoid(i) * candidate

@@ -129,9 +129,16 @@ class SketchRNN(keras.Model):
         :meth:`initial_state` -> raw mixture parameters ``(B, 3 + 6M)`` and the new state."""
         parts = self.state_parts
         ones = ops.ones((ops.shape(x)[0], self.hps.dec_rnn_size))
-        pieces = [x, ones] if len(state) == parts else [x, ops.cast(state[parts], x.dtype), ones]
-        hidden, new_state = self.decoder_cell(ops.concatenate(pieces, axis=-1), state[:parts])
+        cell_input = ops.concatenate([self.cell_input(x, state), ones], axis=-1)
+        hidden, new_state = self.decoder_cell(cell_input, state[:parts])
         return self.output_layer(hidden), [*new_state, *state[parts:]]
+
+    def cell_input(self, x, state):
+        """What the decoder cell reads at a step, without the dropout mask: ``x`` ``(B, 5)``,
+        with the ``z`` that a conditional model's ``state`` carries appended ``(B, 5 + N_z)``."""
+        if len(state) == self.state_parts:
+            return x
+        return ops.concatenate([x, ops.cast(state[self.state_parts], x.dtype)], axis=-1)
 
     def call(self, inputs, training=False):
         if not self.hps.conditional:

@@ -379,6 +379,49 @@ def test_free_bits_check_names_the_mistake(capsys):
     assert "one term per KL value" in capsys.readouterr().out
 
 
+# ----------------------------------------------------------------------------- chapter 6
+
+def gate_layer_norm(x, gain, shift, blocks=4, epsilon=1e-3, ddof=0):
+    parts = x.reshape(len(x), blocks, -1)
+    normal = (parts - parts.mean(-1, keepdims=True)) / np.sqrt(
+        parts.var(-1, ddof=ddof, keepdims=True) + epsilon)
+    return normal.reshape(x.shape) * gain + shift
+
+
+def test_layer_norm_check_names_the_mistake(capsys):
+    assert exercises.check_layer_norm(gate_layer_norm)
+    assert "Correct:" in capsys.readouterr().out
+    assert not exercises.check_layer_norm(lambda x, g, b: gate_layer_norm(x, g, b, blocks=1))
+    assert "normalise the four blocks" in capsys.readouterr().out
+    assert not exercises.check_layer_norm(lambda x, g, b: gate_layer_norm(x, g, b, ddof=1))
+    assert "ddof 0" in capsys.readouterr().out
+    assert not exercises.check_layer_norm(lambda x, g, b: gate_layer_norm(x, g, b, epsilon=0))
+    assert "add epsilon" in capsys.readouterr().out
+    assert not exercises.check_layer_norm(lambda x, g, b: gate_layer_norm(x, 1.0, 0.0))
+    assert "scale by gain" in capsys.readouterr().out
+    assert not exercises.check_layer_norm(lambda x, g, b: (x - x.mean(0)) / np.sqrt(
+        x.var(0) + 1e-3) * g + b)
+    assert "not over the batch" in capsys.readouterr().out
+    assert not exercises.check_layer_norm(lambda x, g, b: gate_layer_norm(x, g, b)[:, :4])
+    assert "the shape of x" in capsys.readouterr().out
+
+
+def test_hyper_scale_check_names_the_mistake(capsys):
+    def scaled(h, kernel, bias, scale_kernel, block):
+        return ((h @ kernel + bias) @ scale_kernel) * block
+
+    assert exercises.check_hyper_scale(scaled)
+    assert "Correct:" in capsys.readouterr().out
+    assert not exercises.check_hyper_scale(lambda h, k, b, a, x: ((h @ k) @ a) * x)
+    assert "has a bias" in capsys.readouterr().out
+    assert not exercises.check_hyper_scale(lambda h, k, b, a, x: (h @ k + b) @ a + x)
+    assert "not added" in capsys.readouterr().out
+    assert not exercises.check_hyper_scale(lambda h, k, b, a, x: (h @ k + b) @ a)
+    assert "not the scale alpha alone" in capsys.readouterr().out
+    assert not exercises.check_hyper_scale(lambda h, k, b, a, x: 0.1 * x)
+    assert "Not yet" in capsys.readouterr().out
+
+
 # ----------------------------------------------------------------------------- chapter 7
 
 def canvas_to_stroke3(lines, scale_factor, pixel_size, first_row=False, pen_first=False,

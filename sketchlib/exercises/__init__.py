@@ -11,6 +11,7 @@ from .chapter2 import check_log_density, check_offset_loss, check_sample_step
 from .chapter3 import check_decoder_input, check_greedy_sketch, check_param_count
 from .chapter4 import check_kl, check_reparameterize, check_slerp
 from .chapter5 import check_fraction_step, check_free_bits, check_kl_schedule
+from .chapter6 import check_hyper_scale, check_layer_norm
 from .chapter7 import check_canvas_to_stroke3, check_first_strokes
 
 __all__ = ["check_stroke3_to_stroke5", "check_rdp", "check_scale_factor",
@@ -18,4 +19,5 @@ __all__ = ["check_stroke3_to_stroke5", "check_rdp", "check_scale_factor",
            "check_decoder_input", "check_greedy_sketch", "check_param_count",
            "check_reparameterize", "check_kl", "check_slerp",
            "check_kl_schedule", "check_fraction_step", "check_free_bits",
+           "check_layer_norm", "check_hyper_scale",
            "check_canvas_to_stroke3", "check_first_strokes"]

@@ -1,0 +1,44 @@
+"""Inside the decoder's cell while it reads a drawing: the gate pre-activations of every step
+(before the nonlinearities, or before the layer norm) and, for the HyperLSTM, the scales its
+hyper network gives the 8 weight blocks. Chapter 6 plots them."""
+
+from __future__ import annotations
+
+import numpy as np
+from keras import ops
+
+from .batching import make_batch
+from .cells import HyperLSTMCell
+from .sampling import encode
+
+
+def trace_cell(model, sketch, z=None) -> dict:
+    """Feed a normalised stroke-3 ``sketch`` of ``n`` rows to the decoder, one step at a time
+    (``S0`` then its rows but the last, as in training) and record, for each of the ``n``
+    steps: ``"preactivations"`` ``(n, 4, units)``, the four gate blocks ``i, j, f, o`` as
+    :meth:`~sketchlib.cells.LSTMCell.preactivations` computes them; for a HyperLSTM also
+    ``"scales"`` ``(n, 8, units)``, the hyper network's scales of the blocks (``x W_xh``'s
+    ``i, j, f, o``, then ``h W_hh``'s). A conditional model reads ``z`` ``(N_z,)``, by default
+    the sketch's own code (its mean)."""
+    cell, n = model.decoder_cell, len(sketch)
+    inputs = make_batch([sketch], n).decoder_input[0]  # (n, 5)
+    if model.hps.conditional:
+        z = encode(model, [sketch])[0] if z is None else np.asarray(z, "float32")
+        state = model.initial_state(1, ops.convert_to_tensor(z[None]))
+    else:
+        state = model.initial_state(1)
+    records = {"preactivations": []}
+    hyper = isinstance(cell, HyperLSTMCell)
+    if hyper:
+        records["scales"] = []
+    for row in inputs:
+        x = ops.convert_to_tensor(row[None])
+        _, new_state = model.step(x, state)
+        arguments = [model.cell_input(x, state), state[0]]
+        if hyper:  # the hyper cell's output of this step is its new h
+            arguments.append(new_state[2])
+            records["scales"].append(ops.convert_to_numpy(cell.hyper_scales(new_state[2])[0]))
+        records["preactivations"].append(ops.convert_to_numpy(cell.preactivations(*arguments)))
+        state = new_state
+    return {"preactivations": np.concatenate(records["preactivations"]).reshape(n, 4, -1),
+            **({"scales": np.concatenate(records["scales"])} if hyper else {})}

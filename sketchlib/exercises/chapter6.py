@@ -1,0 +1,111 @@
+"""Checks for chapter 6, the LayerNorm LSTM and the HyperLSTM: layer normalisation of the gate
+blocks by hand, and the hyper network's scaling of one weight block."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..cells import layer_norm
+from .core import call_array, report
+
+
+def _gate_cases():
+    """Pre-activations ``(batch, 4 u)`` whose four blocks differ in mean and spread (one of
+    them nearly constant, where the epsilon matters), with gains and shifts."""
+    rng = np.random.default_rng(6)
+    units = 5
+    x = rng.normal(size=(3, 4 * units)) * np.repeat([2.0, 0.5, 0.01, 4.0], units)
+    x += np.repeat([1.0, -3.0, 0.2, 0.0], units)
+    return [(x, rng.normal(1.0, 0.3, 4 * units), rng.normal(0.0, 0.3, 4 * units)),
+            (x[:1], np.ones(4 * units), np.zeros(4 * units))]
+
+
+def _numpy_norm(x, gain, shift, blocks, epsilon=1e-3, ddof=0):
+    parts = x.reshape(len(x), blocks, -1)
+    mean = parts.mean(-1, keepdims=True)
+    variance = parts.var(-1, ddof=ddof, keepdims=True)
+    return ((parts - mean) / np.sqrt(variance + epsilon)).reshape(x.shape) * gain + shift
+
+
+def check_layer_norm(function) -> bool:
+    """Check ``function(x, gain, shift) -> array``: the layer norm of the LayerNorm LSTM's gate
+    pre-activations ``x`` ``(batch, 4 u)``, each gate block of ``u`` normalised separately
+    (epsilon 1e-3 on the variance), then times ``gain`` plus ``shift`` ``(4 u,)``; against
+    :func:`sketchlib.cells.layer_norm`."""
+    for x, gain, shift in _gate_cases():
+        expected = np.asarray(layer_norm(x.astype("float32"), gain.astype("float32"),
+                                         shift.astype("float32"), blocks=4), np.float64)
+        result, problem = call_array(function, x, gain, shift)
+        if problem:
+            return report(False, problem, "split the last axis into 4 blocks of u, normalise "
+                          "each, then gain * x + shift.")
+        if result.shape != x.shape:
+            return report(False, f"the result has the shape of x, {x.shape}, not "
+                          f"{result.shape}.")
+        if np.allclose(result, expected, rtol=1e-3, atol=1e-3):
+            continue
+        guesses = {
+            "each gate block (i, j, f, o) has its own mean and variance: normalise the four "
+            "blocks of u separately, not all 4 u together.": _numpy_norm(x, gain, shift, 1),
+            "the variance is the mean squared deviation (np.var, ddof 0), not the unbiased "
+            "estimate.": _numpy_norm(x, gain, shift, 4, ddof=1),
+            "add epsilon = 1e-3 to the variance before the square root: a nearly constant "
+            "block (as the third one here) would otherwise be blown up.":
+                _numpy_norm(x, gain, shift, 4, epsilon=0.0),
+            "after normalising, scale by gain and add shift.": _numpy_norm(
+                x, np.ones_like(gain), np.zeros_like(shift), 4),
+            "the statistics are taken over the units of each sketch in the batch (the last "
+            "axis), not over the batch.": ((x - x.mean(0)) / np.sqrt(x.var(0) + 1e-3))
+            * gain + shift,
+        }
+        for hint, wrong in guesses.items():
+            if np.allclose(result, wrong, rtol=1e-3, atol=1e-3):
+                return report(False, "the normalised gates differ from "
+                              "sketchlib.cells.layer_norm's.", hint)
+        return report(False, "the normalised gates differ from sketchlib.cells.layer_norm's.",
+                      "(x - mean) / sqrt(variance + 1e-3) per block of u, then gain, shift.")
+    return report(True, "your layer norm matches sketchlib.cells.layer_norm, block by block.")
+
+
+def check_hyper_scale(function) -> bool:
+    """Check ``function(hyper_h, embedding_kernel, embedding_bias, scale_kernel, block) ->
+    array``: one weight block after the hyper network's scaling,
+    ``((hyper_h W_z + b_z) W_alpha) * block``; ``hyper_h`` ``(H,)``, ``embedding_kernel``
+    ``(H, e)``, ``embedding_bias`` ``(e,)``, ``scale_kernel`` ``(e, u)``, ``block`` ``(u,)``
+    (for example ``x W_xh``'s input-gate part)."""
+    rng = np.random.default_rng(60)
+    hyper, size, units = 7, 3, 4
+    cases = [(rng.uniform(-1, 1, hyper), rng.normal(0, 0.5, (hyper, size)),
+              rng.normal(1, 0.3, size), rng.normal(0, 0.5, (size, units)),
+              rng.normal(size=units)),
+             # at initialisation: W_z 0, b_z 1, W_alpha 0.1 / e: every scale is 0.1
+             (rng.uniform(-1, 1, hyper), np.zeros((hyper, size)), np.ones(size),
+              np.full((size, units), 0.1 / size), rng.normal(size=units))]
+    for hyper_h, kernel, bias, scale_kernel, block in cases:
+        embedded = hyper_h @ kernel + bias
+        expected = (embedded @ scale_kernel) * block
+        result, problem = call_array(function, hyper_h, kernel, bias, scale_kernel, block)
+        if problem:
+            return report(False, problem, "z = hyper_h W_z + b_z; alpha = z W_alpha; "
+                          "alpha * block.")
+        if result.shape != block.shape:
+            return report(False, f"one number per unit of the block: shape {block.shape}, not "
+                          f"{result.shape}.")
+        if np.allclose(result, expected, rtol=1e-5, atol=1e-8):
+            continue
+        guesses = {
+            "the embedding has a bias: z = hyper_h W_z + b_z (b_z starts at 1, which is what "
+            "makes every scale 0.1 at the start).": ((hyper_h @ kernel) @ scale_kernel) * block,
+            "the scale multiplies the block (a per-unit gain); it is not added to it.":
+                embedded @ scale_kernel + block,
+            "the result is the scaled block, alpha * block, not the scale alpha alone.":
+                embedded @ scale_kernel,
+        }
+        for hint, wrong in guesses.items():
+            if np.allclose(result, wrong, rtol=1e-5, atol=1e-8):
+                return report(False, f"the scaled block is {np.round(expected, 4)}, not "
+                              f"{np.round(result, 4)}.", hint)
+        return report(False, f"the scaled block is {np.round(expected, 4)}, not "
+                      f"{np.round(result, 4)}.", "((hyper_h W_z + b_z) W_alpha) * block.")
+    return report(True, "your scaling is the hyper network's: a scale per unit, 0.1 at the "
+                        "start.")
