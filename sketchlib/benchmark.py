@@ -36,16 +36,17 @@ def _machine() -> str:
 
 
 def time_training(dataset, units: int, group_by_length: bool, steps: int,
-                  warmup: int = 3, bfloat16: bool = False, conditional: bool = False) -> dict:
+                  warmup: int = 3, bfloat16: bool = False, conditional: bool = False,
+                  cell: str = "lstm") -> dict:
     """Seconds per step and sketches per second of ``model.train_on_batch`` on augmented
-    batches of 100 drawn by :class:`~sketchlib.batching.SketchBatches` (decoder of ``units``;
-    ``conditional``: with the reference's encoder and z)."""
+    batches of 100 drawn by :class:`~sketchlib.batching.SketchBatches` (decoder ``cell`` of
+    ``units``; ``conditional``: with the reference's encoder and z)."""
     from .batching import SketchBatches, as_inputs
     from .cli import TRAIN_DEFAULTS
     from .training import build_model
 
     hps = TRAIN_DEFAULTS.replace(dec_rnn_size=units, max_seq_len=dataset.max_seq_len,
-                                 conditional=conditional)
+                                 conditional=conditional, dec_model=cell)
     model = build_model(hps, bfloat16=bfloat16)
     batches = SketchBatches(dataset.train, hps.batch_size, hps.max_seq_len, augment=True,
                             group_by_length=group_by_length)
@@ -82,18 +83,19 @@ options = {"bfloat16": True} if sys.argv[5] == "1" else {}
 if sys.argv[7] == "1":
     options["conditional"] = True
 result = time_training(load_dataset(sys.argv[6]), int(sys.argv[2]), sys.argv[3] == "1",
-                       int(sys.argv[4]), **options)
+                       int(sys.argv[4]), cell=sys.argv[8], **options)
 print(json.dumps(result))
 """
 
 
 def time_training_in_process(root, data: str, units: int, grouped: bool, bfloat16: bool,
-                             steps: int, conditional: bool = False) -> float:
+                             steps: int, conditional: bool = False,
+                             cell: str = "lstm") -> float:
     """Seconds per step of :func:`time_training`, run in a fresh Python process with the
     ``sketchlib`` package found in ``root`` (this one's or another checkout's)."""
     result = subprocess.run(
         [sys.executable, "-c", _ROW, str(root), str(units), str(int(grouped)), str(steps),
-         str(int(bfloat16)), data, str(int(conditional))], capture_output=True, text=True,
+         str(int(bfloat16)), data, str(int(conditional)), cell], capture_output=True, text=True,
         check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])["seconds_per_step"]
 
@@ -131,6 +133,16 @@ def main(argv=None) -> None:
                   f" | {'mixed bfloat16' if bfloat16 else 'float32'} | "
                   f"{'baseline' if baseline else 'this'} | {seconds:.3f} | {100 / seconds:.0f} "
                   f"| {first / seconds:.2f}x |", flush=True)
+
+    print("\nDecoder cells (decoder-only, 256 units, grouped by length, mixed bfloat16):\n")
+    print("| cell | s/step | sketches/s | time per step vs the LSTM |\n| --- | ---: | ---: | ---: |")
+    lstm = None
+    for cell in ("lstm", "layer_norm", "hyper"):
+        seconds = time_training_in_process(here, args.data, 256, True, True, args.steps,
+                                           cell=cell)
+        lstm = lstm or seconds
+        print(f"| {cell} | {seconds:.3f} | {100 / seconds:.0f} | {seconds / lstm:.2f}x |",
+              flush=True)
 
     model = load(args.model)
     print(f"\nSampling with {args.model} (up to 250 steps, best of 3):\n")
