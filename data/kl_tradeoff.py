@@ -11,12 +11,12 @@ Run from the repository root: ``python data/kl_tradeoff.py [runs folder]``
 (``SKETCHLIB_DATA_DIR`` must name the folder that holds aaron_sheep.npz)."""
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from recorded_runs import run_recorded
 from sketchlib import checkpoints, datasets, draw, sampling, similarity, training
 
 STEPS = 3000
@@ -64,12 +64,7 @@ def measure(model, test) -> dict:
 def main(runs: Path) -> None:
     test = list(datasets.load_dataset("aaron_sheep").test)
     for name in RUNS:
-        run = command(name, runs)
-        print("$", " ".join(run), flush=True)
-        if not _finished(runs / name):
-            resume = ["--resume"] if (runs / name / "hparams.json").exists() else []
-            subprocess.run([sys.executable, "-m", "sketchlib.cli", *run[1:], *resume],
-                           check=True)
+        run_recorded(command(name, runs), runs / name, STEPS)
         destination = Path(__file__).parent / "pretrained" / name
         checkpoints.export_model(runs / name, destination, "latest")
         model = checkpoints.load_model(destination)
@@ -86,11 +81,6 @@ def main(runs: Path) -> None:
             kl=_kl_setting(model.hps), seconds=seconds, what=WHAT[model.hps.conditional],
             **_card_numbers(numbers)))
         print(f"{name}: {numbers}", flush=True)
-
-
-def _finished(log_root: Path) -> bool:
-    latest = log_root / "latest.json"
-    return latest.exists() and json.loads(latest.read_text())["step"] >= STEPS
 
 
 def _kl_setting(hps) -> str:

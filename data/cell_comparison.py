@@ -1,0 +1,96 @@
+"""Chapter 6's comparison of the three recurrent cells, exported to data/pretrained/cells_*:
+the same decoder-only Sketch-RNN (decoder of 256 units, the size of ``sheep_decoder``) trained
+on aaron_sheep with an LSTM, a LayerNorm LSTM and a HyperLSTM decoder, for the same number of
+steps from the same seed, all else as the reference.
+
+Each run is one ``sketchlib train`` command (printed, and written into its model card), run in
+turn and resumable: run this script again after an interruption and each run continues from its
+latest checkpoint (finished runs are skipped, but measured again). Slow on a CPU: one step of the
+HyperLSTM costs about 7 of the LSTM's (the benchmark's "Decoder cells" rows). Run from the
+repository root: ``python data/cell_comparison.py [runs folder]`` (``SKETCHLIB_DATA_DIR`` must
+name the folder that holds aaron_sheep.npz)."""
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from recorded_runs import run_recorded
+from sketchlib import checkpoints, datasets, draw, sampling, training
+
+STEPS = 10_000
+CELLS = {"cells_lstm": "lstm", "cells_layer_norm": "layer_norm", "cells_hyper": "hyper"}
+TEMPERATURES = (0.2, 0.4, 0.5)  # stop rates at each; 0.5 is sampling's default
+
+
+def command(name: str, runs: Path) -> list[str]:
+    """The ``sketchlib train`` command of one run (add ``--resume`` to continue it)."""
+    return ["sketchlib", "train", "--data", "aaron_sheep", "--log-root", str(runs / name),
+            "--group-by-length", "--bfloat16", "--seed", "0", "--verbose", "2", "--hparams",
+            f"dec_model={CELLS[name]},dec_rnn_size=256,num_steps={STEPS},save_every=500"]
+
+
+def measure(model, sheep) -> dict:
+    """Losses per split of the final weights, and how many of 100 drawings from nothing
+    end by themselves (within ``max_seq_len``) at each of ``TEMPERATURES``."""
+    losses = {split: training.evaluate(model, sheep.split(split))
+              for split in ("train", "valid", "test")}
+    ended = {tau: int(sum(0 < len(s) < model.hps.max_seq_len for s in
+                          sampling.sample(model, 100, tau, seed=0))) for tau in TEMPERATURES}
+    return {"losses": {split: {"reconstruction": r["offset_loss"] + r["pen_loss"],
+                               "offset": r["offset_loss"], "pen": r["pen_loss"]}
+                       for split, r in losses.items()},
+            "ended": ended,
+            "parameters": sum(int(np.prod(w.shape)) for w in model.trainable_weights)}
+
+
+def main(runs: Path) -> None:
+    sheep = datasets.load_dataset("aaron_sheep")
+    for name in CELLS:
+        run_recorded(command(name, runs), runs / name, STEPS)
+        destination = Path(__file__).parent / "pretrained" / name
+        checkpoints.export_model(runs / name, destination, "latest")
+        model = checkpoints.load_model(destination)
+        numbers = measure(model, sheep)
+        log = checkpoints.read_log(runs / name / "log.csv")
+        numbers["seconds"] = float(log["seconds"][-1])
+        (destination / "results.json").write_text(json.dumps(numbers, indent=1) + "\n")
+        rows = [sampling.sample(model, 10, tau, seed=0) for tau in TEMPERATURES]
+        draw.plot_grid([s for row in rows for s in row], ncols=10, size=1.1,
+                       linewidth=1.0).savefig(destination / "samples.png", dpi=90)
+        test = numbers["losses"]["test"]
+        (destination / "MODEL_CARD.md").write_text(CARD.format(
+            name=name, cell=CELLS[name], command=" ".join(command(name, Path("runs"))),
+            steps=STEPS, seconds=numbers["seconds"], parameters=numbers["parameters"],
+            temperatures=", ".join(map(str, TEMPERATURES)),
+            losses=" ".join(f"{split} {r['reconstruction']:.3f}" for split, r in
+                            numbers["losses"].items()),
+            test=f"offset {test['offset']:.3f}, pen {test['pen']:.3f}",
+            ended=", ".join(f"{n} at {tau}" for tau, n in numbers["ended"].items())))
+        print(f"{name}: {numbers}", flush=True)
+
+
+CARD = """# {name}
+
+A decoder-only Sketch-RNN with a `{cell}` decoder of 256 units ({parameters:,d} parameters),
+one of chapter 6's three cells compared on the same data: {steps:,d} steps of 100 sheep on
+aaron_sheep ({seconds:,.0f} s on a 2-core CPU), seed 0, all else as the reference. The weights
+are those of the last step. Made by `python data/cell_comparison.py`, which ran
+
+    {command}
+
+![samples](samples.png)
+
+Ten drawings from nothing at each of the temperatures {temperatures} (a row each, seed 0).
+
+Reconstruction loss L_R per split: {losses} (test: {test}). Of 100 drawings from nothing
+(seed 0), these many end by themselves within `max_seq_len`: {ended}.
+
+The training data, `aaron_sheep`, is Copyright 2006 Aaron Koblin (*The Sheep Market*),
+licensed CC BY-NC 4.0 (non-commercial); these weights are derived from it and are shared under
+the same licence, with attribution to Aaron Koblin.
+"""
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("runs"))
