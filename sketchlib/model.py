@@ -22,9 +22,8 @@ CELLS = {"lstm": LSTMCell, "layer_norm": LayerNormLSTMCell, "hyper": HyperLSTMCe
 
 
 def make_cell(kind: str, units: int, dtype=None):
-    """A recurrent cell by its ``dec_model`` / ``enc_model`` name."""
-    if kind not in CELLS:
-        raise ValueError(f"unknown cell {kind!r}; choose from {sorted(CELLS)}")
+    """A recurrent cell by its ``dec_model`` / ``enc_model`` name (checked by
+    :class:`~sketchlib.hparams.HParams`)."""
     return CELLS[kind](units, dtype=dtype)
 
 

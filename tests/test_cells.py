@@ -221,3 +221,10 @@ def test_hyper_lstm_parameter_count_equals_the_formula(x, u, hyper, e):
     cell = HyperLSTMCell(u, hyper_units=hyper, embedding_size=e)
     cell.build((None, x + u))
     assert cell.count_params() == hyper_lstm_parameters(x, u, hyper, e)
+
+
+def test_every_cell_name_the_hyper_parameters_allow_is_built():
+    from sketchlib.hparams import CELL_TYPES
+    from sketchlib.model import CELLS
+
+    assert tuple(CELLS) == CELL_TYPES == ("lstm", "layer_norm", "hyper")
