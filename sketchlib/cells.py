@@ -113,6 +113,11 @@ class LayerNormLSTMCell(LSTMCell):
 
     def build(self, input_shape):
         self._build_kernels(input_shape)  # and no bias: the shifts of the layer norm are it
+        self._build_norms()
+
+    def _build_norms(self):
+        """Gains (1) and shifts (0) of the gates' layer norm ``(4 units,)`` and of ``c'``'s
+        ``(units,)``."""
         units = self.units
         self.gate_gain = self.add_weight(name="gate_gain", shape=(4 * units,),
                                          initializer="ones")
@@ -129,17 +134,22 @@ class LayerNormLSTMCell(LSTMCell):
     def call(self, inputs, states, training=None):
         h, c = states
         x, mask = inputs[:, :-self.units], inputs[:, -self.units:]
-        gates = layer_norm(self.preactivations(x, h), self.gate_gain, self.gate_shift,
-                           blocks=4)
+        h_new, c_new = self.gated_update(self.preactivations(x, h), c, mask)
+        return h_new, [h_new, c_new]
+
+    def gated_update(self, preactivations, c, mask):
+        """``h', c'`` from the gates before their layer norm ``(B, 4 units)``, the cell state
+        and the candidate's dropout mask ``(B, units)``."""
+        gates = layer_norm(preactivations, self.gate_gain, self.gate_shift, blocks=4)
         i, j, f, o = ops.split(gates, 4, axis=-1)
         candidate = ops.tanh(j) * mask
         c_new = c * ops.sigmoid(f + self.forget_bias) + ops.sigmoid(i) * candidate
         h_new = ops.tanh(layer_norm(c_new, self.cell_gain, self.cell_shift)) * ops.sigmoid(o)
-        return h_new, [h_new, c_new]
+        return h_new, c_new
 
 
 @keras.saving.register_keras_serializable(package="sketchlib")
-class HyperLSTMCell(LSTMCell):
+class HyperLSTMCell(LayerNormLSTMCell):
     """The HyperLSTM of Sketch-RNN (Ha, Dai and Le 2016): a small LayerNorm LSTM, the *hyper
     cell* (``hyper_units``, no dropout), reads ``[x, h]`` at every step and rescales the eight
     weight blocks of the main LSTM, ``x W_xh`` and ``h W_hh`` split by gate ``i, j, f, o``::
@@ -179,13 +189,7 @@ class HyperLSTMCell(LSTMCell):
             initializer=keras.initializers.RandomNormal(stddev=0.01))
         self.shift_kernel = self.add_weight(name="shift_kernel", shape=(4, size, units),
                                             initializer="zeros")
-        self.gate_gain = self.add_weight(name="gate_gain", shape=(4 * units,),
-                                         initializer="ones")
-        self.gate_shift = self.add_weight(name="gate_shift", shape=(4 * units,),
-                                          initializer="zeros")
-        self.cell_gain = self.add_weight(name="cell_gain", shape=(units,), initializer="ones")
-        self.cell_shift = self.add_weight(name="cell_shift", shape=(units,),
-                                          initializer="zeros")
+        self._build_norms()
 
     def hyper_scales(self, hyper_h):
         """The hyper network's output for hyper states ``(B, hyper_units)``: the scales of
@@ -215,12 +219,7 @@ class HyperLSTMCell(LSTMCell):
         ones = ops.ones_like(hyper_h)  # the hyper cell has no dropout
         hyper_out, (hyper_h, hyper_c) = self.hyper_cell(ops.concatenate([x, h, ones], axis=-1),
                                                         [hyper_h, hyper_c])
-        gates = layer_norm(self.preactivations(x, h, hyper_out), self.gate_gain,
-                           self.gate_shift, blocks=4)
-        i, j, f, o = ops.split(gates, 4, axis=-1)
-        candidate = ops.tanh(j) * mask
-        c_new = c * ops.sigmoid(f + self.forget_bias) + ops.sigmoid(i) * candidate
-        h_new = ops.tanh(layer_norm(c_new, self.cell_gain, self.cell_shift)) * ops.sigmoid(o)
+        h_new, c_new = self.gated_update(self.preactivations(x, h, hyper_out), c, mask)
         return h_new, [h_new, c_new, hyper_h, hyper_c]
 
     def get_config(self):
