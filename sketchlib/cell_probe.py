@@ -27,18 +27,18 @@ def trace_cell(model, sketch, z=None) -> dict:
         state = model.initial_state(1, ops.convert_to_tensor(z[None]))
     else:
         state = model.initial_state(1)
-    records = {"preactivations": []}
     hyper = isinstance(cell, HyperLSTMCell)
-    if hyper:
-        records["scales"] = []
+    preactivations, scales = [], []
     for row in inputs:
         x = ops.convert_to_tensor(row[None])
         _, new_state = model.step(x, state)
         arguments = [model.cell_input(x, state), state[0]]
         if hyper:  # the hyper cell's output of this step is its new h
             arguments.append(new_state[2])
-            records["scales"].append(ops.convert_to_numpy(cell.hyper_scales(new_state[2])[0]))
-        records["preactivations"].append(ops.convert_to_numpy(cell.preactivations(*arguments)))
+            scales.append(ops.convert_to_numpy(cell.hyper_scales(new_state[2])[0]))
+        preactivations.append(ops.convert_to_numpy(cell.preactivations(*arguments)))
         state = new_state
-    return {"preactivations": np.concatenate(records["preactivations"]).reshape(n, 4, -1),
-            **({"scales": np.concatenate(records["scales"])} if hyper else {})}
+    trace = {"preactivations": np.concatenate(preactivations).reshape(n, 4, -1)}
+    if hyper:
+        trace["scales"] = np.concatenate(scales)
+    return trace

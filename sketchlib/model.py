@@ -119,25 +119,28 @@ class SketchRNN(keras.Model):
         if not self.hps.conditional:
             return [ops.zeros((batch_size, size)) for size in sizes]
         z = ops.zeros((batch_size, self.hps.z_size)) if z is None else ops.convert_to_tensor(z)
-        both = self.initial_state_layer(z)
-        ends = [sum(sizes[:k + 1]) for k in range(len(sizes))]
-        return [both[:, end - size:end] for size, end in zip(sizes, ends)] + [z]
+        cuts = [sum(sizes[:k + 1]) for k in range(len(sizes) - 1)]
+        return [*ops.split(self.initial_state_layer(z), cuts, axis=-1), z]
 
     def step(self, x, state):
         """One decoder step without dropout (for sampling): ``x`` ``(B, 5)`` and the state of
         :meth:`initial_state` -> raw mixture parameters ``(B, 3 + 6M)`` and the new state."""
         parts = self.state_parts
         ones = ops.ones((ops.shape(x)[0], self.hps.dec_rnn_size))
-        cell_input = ops.concatenate([self.cell_input(x, state), ones], axis=-1)
-        hidden, new_state = self.decoder_cell(cell_input, state[:parts])
+        pieces = [*self._input_pieces(x, state), ones]
+        hidden, new_state = self.decoder_cell(ops.concatenate(pieces, axis=-1), state[:parts])
         return self.output_layer(hidden), [*new_state, *state[parts:]]
 
     def cell_input(self, x, state):
         """What the decoder cell reads at a step, without the dropout mask: ``x`` ``(B, 5)``,
         with the ``z`` that a conditional model's ``state`` carries appended ``(B, 5 + N_z)``."""
+        return ops.concatenate(self._input_pieces(x, state), axis=-1)
+
+    def _input_pieces(self, x, state) -> list:
+        """``[x]``, or ``[x, z]`` when ``state`` carries a ``z``."""
         if len(state) == self.state_parts:
-            return x
-        return ops.concatenate([x, ops.cast(state[self.state_parts], x.dtype)], axis=-1)
+            return [x]
+        return [x, ops.cast(state[self.state_parts], x.dtype)]
 
     def call(self, inputs, training=False):
         if not self.hps.conditional:
