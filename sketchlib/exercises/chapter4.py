@@ -8,7 +8,7 @@ from keras import ops
 
 from ..encoder import kl_divergence
 from ..sampling import slerp
-from .core import call_array, report
+from .core import call_array, hint_for, report
 
 
 def _codes(seed: int, shape=(4, 6)):
@@ -40,11 +40,8 @@ def check_reparameterize(function) -> bool:
             "(mu + epsilon) * sigma.": (mu + epsilon) * np.exp(sigma_hat / 2),
             "z varies around the mean: add mu.": np.exp(sigma_hat / 2) * epsilon,
         }
-        for hint, wrong in guesses.items():
-            if np.allclose(result, wrong):
-                return report(False, "z is not distributed as N(mu, sigma^2).", hint)
-        return report(False, "z differs from mu + exp(sigma_hat / 2) * epsilon.",
-                      "sigma = exp(sigma_hat / 2) (sigma_hat is log sigma^2).")
+        return report(False, "z is not mu + exp(sigma_hat / 2) * epsilon.", hint_for(
+            result, guesses, "sigma = exp(sigma_hat / 2) (sigma_hat is log sigma^2)."))
     return report(True, "your z is mu + sigma * epsilon, with sigma = exp(sigma_hat / 2).")
 
 
@@ -75,14 +72,10 @@ def check_kl(function) -> bool:
             "sigma_hat is the log-variance: the variance is exp(sigma_hat), its log is "
             "sigma_hat itself.": -0.5 * (1 + np.log(sigma) - mu ** 2 - sigma).mean(),
         }
-        for hint, wrong in guesses.items():
-            if np.isclose(value, wrong, rtol=1e-4):
-                return report(False, f"for mu, sigma_hat of shape {shape} the KL term is "
-                              f"{expected:.4f}, not {value:.4f}.", hint)
         return report(False, f"for mu, sigma_hat of shape {shape} the KL term is "
-                      f"{expected:.4f}, not {value:.4f}.",
-                      "per dimension: -1/2 (1 + sigma_hat - mu^2 - exp(sigma_hat)); then the "
-                      "mean over everything.")
+                      f"{expected:.4f}, not {value:.4f}.", hint_for(
+                          value, guesses, "per dimension: -1/2 (1 + sigma_hat - mu^2 - "
+                          "exp(sigma_hat)); then the mean over everything.", rtol=1e-4))
     return report(True, "your KL term matches sketchlib.encoder.kl_divergence.")
 
 
@@ -112,11 +105,8 @@ def check_slerp(function) -> bool:
             "sin(omega) normalises both weights.": (np.sin((1 - t) * omega) * a
                                                     + np.sin(t * omega) * b),
         }
-        for hint, wrong in guesses.items():
-            if np.allclose(result, wrong):
-                return report(False, f"at t = {t} the result differs from slerp.", hint)
-        return report(False, f"at t = {t} the result differs from slerp.",
-                      "(sin((1 - t) omega) a + sin(t omega) b) / sin(omega).")
+        return report(False, f"at t = {t} the result differs from slerp.", hint_for(
+            result, guesses, "(sin((1 - t) omega) a + sin(t omega) b) / sin(omega)."))
     return report(True, "your slerp matches sketchlib.sampling.slerp, ends included.")
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..hparams import HParams
 from ..encoder import annealed_kl_weight
-from .core import as_array, call, call_array, report
+from .core import as_array, call, call_array, hint_for, report
 
 # (kl_weight, kl_weight_start, kl_decay_rate): the reference's, and two others
 SCHEDULES = ((0.5, 0.01, 0.99995), (1.0, 0.2, 0.999), (0.25, 0.0, 0.9995))
@@ -48,12 +48,9 @@ def check_kl_schedule(function) -> bool:
                 "w (1 - R^t).": w * (1 - rate ** step),
             }
             case = f"step {step} of the schedule w = {w}, w_start = {w0}, R = {rate}"
-            for hint, wrong in guesses.items():
-                if math.isclose(value, wrong, rel_tol=1e-4, abs_tol=1e-7):
-                    return report(False, f"at {case} the weight is {expected:.5f}, not "
-                                  f"{value:.5f}.", hint)
             return report(False, f"at {case} the weight is {expected:.5f}, not {value:.5f}.",
-                          "w_t = w - (w - w_start) R^t.")
+                          hint_for(value, guesses, "w_t = w - (w - w_start) R^t.", rtol=1e-4,
+                                   atol=1e-7))
     return report(True, "your schedule matches sketchlib.encoder.annealed_kl_weight.")
 
 
@@ -86,10 +83,8 @@ def check_fraction_step(function) -> bool:
                 "R^t = w (1 - fraction) / (w - w_start): the fraction left is 1 - fraction, not "
                 "fraction.": math.log(w * fraction / (w - w0)) / math.log(rate),
             }
-            for hint, wrong in guesses.items():
-                if abs(value - wrong) <= 1:
-                    return report(False, case, hint)
-            return report(False, case, "R^t = w (1 - fraction) / (w - w_start); take logarithms.")
+            return report(False, case, hint_for(value, guesses, "R^t = w (1 - fraction) / "
+                                                "(w - w_start); take logarithms.", rtol=0, atol=1))
     return report(True, "your step is the one at which the weight reaches that fraction.")
 
 
@@ -118,11 +113,8 @@ def check_free_bits(function) -> bool:
             "above the floor the term is KL itself, not KL minus the floor.":
                 np.where(kl > tolerance, kl - tolerance, tolerance),
         }
-        for hint, wrong in guesses.items():
-            if np.allclose(result, wrong):
-                return report(False, f"with kl_tolerance {tolerance}, KL values {kl} give "
-                              f"{expected}, not {np.round(result, 4)}.", hint)
         return report(False, f"with kl_tolerance {tolerance}, KL values {kl} give "
-                      f"{expected}, not {np.round(result, 4)}.", "max(KL, kl_tolerance).")
+                      f"{expected}, not {np.round(result, 4)}.",
+                      hint_for(result, guesses, "max(KL, kl_tolerance)."))
     return report(True, "your term is max(KL, kl_tolerance): flat, with no gradient, below "
                         "the floor.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..cells import layer_norm
-from .core import call_array, report
+from .core import call_array, hint_for, report
 
 
 def _gate_cases():
@@ -58,12 +58,9 @@ def check_layer_norm(function) -> bool:
             "axis), not over the batch.": ((x - x.mean(0)) / np.sqrt(x.var(0) + 1e-3))
             * gain + shift,
         }
-        for hint, wrong in guesses.items():
-            if np.allclose(result, wrong, rtol=1e-3, atol=1e-3):
-                return report(False, "the normalised gates differ from "
-                              "sketchlib.cells.layer_norm's.", hint)
         return report(False, "the normalised gates differ from sketchlib.cells.layer_norm's.",
-                      "(x - mean) / sqrt(variance + 1e-3) per block of u, then gain, shift.")
+                      hint_for(result, guesses, "(x - mean) / sqrt(variance + 1e-3) per "
+                               "block of u, then gain, shift.", rtol=1e-3, atol=1e-3))
     return report(True, "your layer norm matches sketchlib.cells.layer_norm, block by block.")
 
 
@@ -101,11 +98,9 @@ def check_hyper_scale(function) -> bool:
             "the result is the scaled block, alpha * block, not the scale alpha alone.":
                 embedded @ scale_kernel,
         }
-        for hint, wrong in guesses.items():
-            if np.allclose(result, wrong, rtol=1e-5, atol=1e-8):
-                return report(False, f"the scaled block is {np.round(expected, 4)}, not "
-                              f"{np.round(result, 4)}.", hint)
         return report(False, f"the scaled block is {np.round(expected, 4)}, not "
-                      f"{np.round(result, 4)}.", "((hyper_h W_z + b_z) W_alpha) * block.")
+                      f"{np.round(result, 4)}.", hint_for(
+                          result, guesses, "((hyper_h W_z + b_z) W_alpha) * block.", rtol=1e-5,
+                          atol=1e-8))
     return report(True, "your scaling is the hyper network's: a scale per unit, 0.1 at the "
                         "start.")

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..strokes import first_strokes, polylines_to_stroke3
 from ..synthetic import synthetic_sketch
-from .core import call_array, report
+from .core import call_array, hint_for, report
 
 
 def _mouse_lines(seed: int):
@@ -55,13 +55,9 @@ def check_canvas_to_stroke3(function) -> bool:
             "the pen lifts at the last point of a stroke (pen 1 on its row), not at the "
             "first point of the next.": np.column_stack([expected[:, :2], early_pens]),
         }
-        for hint, wrong in guesses.items():
-            if wrong.shape == result.shape and np.allclose(result, wrong):
-                return report(False, "the rows differ from the normalised stroke-3 of the "
-                              "drawing.", hint)
         return report(False, "the rows differ from the normalised stroke-3 of the drawing.",
-                      "(dx, dy) * pixel_size / scale_factor, pen 1 on each stroke's last "
-                      "point.")
+                      hint_for(result, guesses, "(dx, dy) * pixel_size / scale_factor, pen 1 "
+                               "on each stroke's last point."))
     return report(True, "your rows are the drawing as the model reads it.")
 
 
@@ -86,10 +82,7 @@ def check_first_strokes(function) -> bool:
             "is 1.": sketch[:ends[count] + 1] if count < len(ends) else sketch,
             "count strokes, not rows: a stroke is every row up to a pen lift.": sketch[:count],
         }
-        for hint, wrong in guesses.items():
-            if wrong.shape == result.shape and np.allclose(result, wrong):
-                return report(False, f"the first {count} strokes are {len(expected)} rows, "
-                              f"not {len(result)}.", hint)
         return report(False, f"the first {count} strokes are {len(expected)} rows, not "
-                      f"{len(result)}.", "rows up to and including the count-th pen lift.")
+                      f"{len(result)}.", hint_for(
+                          result, guesses, "rows up to and including the count-th pen lift."))
     return report(True, "your prefix ends where the count-th stroke lifts the pen.")

@@ -50,6 +50,21 @@ def call_array(function, *args):
                       f"{type(result).__name__}.")
 
 
+def hint_for(result, guesses: dict, otherwise: str, **tolerance) -> str:
+    """The hint of the first typical mistake in ``guesses`` (``{hint: wrong answer}``, a
+    wrong answer ``None`` where it cannot be computed) that ``result`` equals within
+    ``tolerance`` (as :func:`numpy.allclose`, shapes equal), else ``otherwise``."""
+    result = np.asarray(result, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        for hint, wrong in guesses.items():
+            if wrong is None:
+                continue
+            wrong = np.asarray(wrong, dtype=np.float64)
+            if wrong.shape == result.shape and np.allclose(result, wrong, **tolerance):
+                return hint
+    return otherwise
+
+
 def awkward_sketches() -> list[np.ndarray]:
     """A few stroke-3 sketches with the awkward cases: one row, a dot, many strokes."""
     rng = np.random.default_rng(7)
