@@ -7,8 +7,9 @@ free bits (posterior collapse); and with the three weights annealed but without 
 Each run is one ``sketchlib train`` command (printed, and written into its model card), run
 in turn and resumable: run this script again after an interruption and each run continues
 from its latest checkpoint (finished runs are skipped). About 9 x 10 minutes on a 2-core CPU.
-Run from the repository root: ``python data/kl_tradeoff.py [runs folder]``
-(``SKETCHLIB_DATA_DIR`` must name the folder that holds aaron_sheep.npz)."""
+Run from the repository root: ``python data/kl_tradeoff.py [runs folder] [run name ...]``
+(``SKETCHLIB_DATA_DIR`` must name the folder that holds aaron_sheep.npz); names choose some
+of the runs, for example the ones whose exports are missing."""
 
 import json
 import sys
@@ -61,9 +62,14 @@ def measure(model, test) -> dict:
             "rank_1": float((ranks == 1).mean()), "ended": ended}
 
 
-def main(runs: Path) -> None:
+def main(runs: Path, names: list[str]) -> None:
+    unknown = sorted(set(names) - set(RUNS))
+    if unknown:
+        print(f"unknown runs {', '.join(unknown)}; the runs are {', '.join(RUNS)}",
+              file=sys.stderr)
+        sys.exit(2)
     test = list(datasets.load_dataset("aaron_sheep").test)
-    for name in RUNS:
+    for name in names or RUNS:
         run_recorded(command(name, runs), runs / name, STEPS)
         destination = Path(__file__).parent / "pretrained" / name
         checkpoints.export_model(runs / name, destination, "latest")
@@ -132,4 +138,4 @@ the same licence, with attribution to Aaron Koblin.
 """
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("runs"))
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("runs"), sys.argv[2:])
