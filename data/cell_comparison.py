@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recorded_runs import run_recorded
+from recorded_runs import trained_and_exported
 from sketchlib import checkpoints, datasets, draw, sampling, training
 
 STEPS = 10_000
@@ -48,10 +48,8 @@ def measure(model, sheep) -> dict:
 def main(runs: Path) -> None:
     sheep = datasets.load_dataset("aaron_sheep")
     for name in CELLS:
-        run_recorded(command(name, runs), runs / name, STEPS)
         destination = Path(__file__).parent / "pretrained" / name
-        checkpoints.export_model(runs / name, destination, "latest")
-        model = checkpoints.load_model(destination)
+        model = trained_and_exported(command(name, runs), runs / name, STEPS, destination)
         numbers = measure(model, sheep)
         log = checkpoints.read_log(runs / name / "log.csv")
         numbers["seconds"] = float(log["seconds"][-1])

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recorded_runs import run_recorded
+from recorded_runs import trained_and_exported
 from sketchlib import checkpoints, datasets, draw, sampling, similarity, training
 
 STEPS = 3000
@@ -70,10 +70,8 @@ def main(runs: Path, names: list[str]) -> None:
         sys.exit(2)
     test = list(datasets.load_dataset("aaron_sheep").test)
     for name in names or RUNS:
-        run_recorded(command(name, runs), runs / name, STEPS)
         destination = Path(__file__).parent / "pretrained" / name
-        checkpoints.export_model(runs / name, destination, "latest")
-        model = checkpoints.load_model(destination)
+        model = trained_and_exported(command(name, runs), runs / name, STEPS, destination)
         numbers = measure(model, test)
         (destination / "results.json").write_text(json.dumps(numbers, indent=1) + "\n")
         shown = test[:10] if model.hps.conditional else []

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sketchlib import checkpoints
+
 
 def finished(log_root: Path, steps: int) -> bool:
     """Whether the run in ``log_root`` has saved its checkpoint of step ``steps``."""
@@ -22,3 +24,11 @@ def run_recorded(command: list[str], log_root: Path, steps: int) -> None:
         return
     resume = ["--resume"] if (log_root / "hparams.json").exists() else []
     subprocess.run([sys.executable, "-m", "sketchlib.cli", *command[1:], *resume], check=True)
+
+
+def trained_and_exported(command: list[str], log_root: Path, steps: int, destination: Path):
+    """:func:`run_recorded`, then export the run's last checkpoint to ``destination`` (a
+    shipped model's folder) and load it from there."""
+    run_recorded(command, log_root, steps)
+    checkpoints.export_model(log_root, destination, "latest")
+    return checkpoints.load_model(destination)
