@@ -6,21 +6,22 @@ original and of its reconstruction at temperature 0.3."""
 import os, sys
 os.environ.setdefault("SKETCHLIB_DATA_DIR", "/work/shared/data")
 import numpy as np
-from sketchlib import checkpoints, datasets, sampling, similarity
+from sketchlib import checkpoints, datasets, sampling, similarity, strokes
 
 model = checkpoints.load_model(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "latest")
 test = list(datasets.load_dataset("aaron_sheep").test[:100])
 for tau in (0.1, 0.5):
     rec = sampling.reconstruct(model, test, temperature=tau, seed=0)
     ranks = similarity.identification_ranks(rec, test)
-    ended = sum(len(s) < model.hps.max_seq_len for s in rec)
+    ended = sum(0 < len(s) < model.hps.max_seq_len for s in rec)
     print(f"temperature {tau}: median rank {np.median(ranks):.0f}, first {np.mean(ranks == 1):.0%}, "
           f"top 5 {np.mean(ranks <= 5):.0%}; {ended} of 100 end")
 
 
 def properties(sketch):
     sketch = np.asarray(sketch, np.float64)
-    width, height = np.ptp(np.cumsum(sketch[:, :2], axis=0), axis=0) + 1e-9
+    min_x, max_x, min_y, max_y = strokes.bounds(sketch)
+    width, height = max_x - min_x + 1e-9, max_y - min_y + 1e-9
     return {"rows": len(sketch), "strokes": sketch[:, 2].sum(), "width": width,
             "step length": np.linalg.norm(sketch[:, :2], axis=1).mean(),
             "aspect": np.log(width / height)}
