@@ -21,6 +21,7 @@ from .checkpoints import (DATA, HPARAMS, append_log_row, built_model, find_check
 from .datasets import SketchDataset
 from .hparams import HParams, write_json
 from .model import SketchRNN
+from .sampling import encode
 
 #: Hyper-parameters that may change when a run is resumed (the rest define the model and the
 #: order of its batches).
@@ -84,6 +85,21 @@ def evaluate(model: SketchRNN, sketches, batch_size: int = 100, z=None) -> dict:
         results.append(model.test_on_batch({**inputs, "z": z[i * size:(i + 1) * size]},
                                            target, return_dict=True))
     return {name: float(np.mean([r[name] for r in results])) for name in results[0]}
+
+
+def code_worth(model: SketchRNN, sketches, batch_size: int = 100) -> dict:
+    """How much a conditional model's decoder relies on its codes: the losses of
+    :func:`evaluate` on ``sketches`` with their own codes, plus ``"reconstruction"`` (``L_R``,
+    offset + pen loss), ``"reconstruction_with_neighbour"`` (``L_R`` when each sketch is
+    decoded from the next one's code, the codes rolled by one) and ``"worth"``, the second
+    minus the first (about 0 for a decoder that ignores ``z``)."""
+    own = evaluate(model, sketches, batch_size)
+    codes = np.roll(encode(model, sketches), 1, axis=0)
+    other = evaluate(model, sketches, batch_size, z=codes)
+    own["reconstruction"] = own["offset_loss"] + own["pen_loss"]
+    own["reconstruction_with_neighbour"] = other["offset_loss"] + other["pen_loss"]
+    own["worth"] = own["reconstruction_with_neighbour"] - own["reconstruction"]
+    return own
 
 
 # ----------------------------------------------------------------------------- training loop

@@ -15,7 +15,7 @@ from sketchlib.encoder import annealed_kl_weight, kl_cost, kl_divergence, repara
 from sketchlib.hparams import HParams
 from sketchlib.model import SketchRNN
 from sketchlib.synthetic import synthetic_dataset
-from sketchlib.training import evaluate, train
+from sketchlib.training import code_worth, evaluate, train
 from test_cells import hyper_lstm_parameters
 
 HPS = HParams(dec_rnn_size=32, enc_rnn_size=16, z_size=8, num_mixture=3, max_seq_len=60,
@@ -343,4 +343,8 @@ def test_a_conditional_model_learns_to_reconstruct_a_few_sketches():
     assert evaluate(model, dataset.train, batch_size=2, z=mu) == pytest.approx(own, rel=1e-5)
     swapped = evaluate(model, dataset.train, batch_size=2, z=np.roll(mu, 1, axis=0))
     assert recon(swapped) > recon(own) + 0.2 and swapped["kl"] == pytest.approx(own["kl"])
+    worth = code_worth(model, dataset.train, batch_size=2)
+    assert worth["reconstruction"] == pytest.approx(recon(own), rel=1e-5)
+    assert worth["reconstruction_with_neighbour"] == pytest.approx(recon(swapped), rel=1e-5)
+    assert worth["worth"] == pytest.approx(recon(swapped) - recon(own), rel=1e-4)
 

@@ -1,12 +1,13 @@
 """A run's progress in drawings, for deciding whether to train on (about a minute):
     python drafts/sheep_vae/check.py RUN [latest|best]
 The line-up of the first 100 test sheep (chance: median rank 50), how many reconstructions
-end, and what the codes carry: correlations across the 100 between a property of each
+end, what the codes are worth to the teacher-forced decoder (L_R with its own code and with
+a neighbour's), and what they carry: correlations across the 100 between a property of each
 original and of its reconstruction at temperature 0.3."""
 import os, sys
 os.environ.setdefault("SKETCHLIB_DATA_DIR", "/work/shared/data")
 import numpy as np
-from sketchlib import checkpoints, datasets, sampling, similarity, strokes
+from sketchlib import checkpoints, datasets, sampling, similarity, strokes, training
 
 model = checkpoints.load_model(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "latest")
 test = list(datasets.load_dataset("aaron_sheep").test[:100])
@@ -32,3 +33,6 @@ originals, copies = [properties(s) for s in test], [properties(s) for s in rec]
 print("what the codes carry (correlation, original vs reconstruction at 0.3):", ", ".join(
     f"{k} {np.corrcoef([p[k] for p in originals], [c[k] for c in copies])[0, 1]:+.2f}"
     for k in originals[0]))
+worth = training.code_worth(model, test)
+print(f"L_R {worth['reconstruction']:.3f} with their own codes, "
+      f"{worth['reconstruction_with_neighbour']:.3f} with a neighbour's (worth {worth['worth']:.3f})")
