@@ -100,7 +100,7 @@ def _start(model, batch_size: int, z=None):
 def _loop(model, x, state, noise, temperature, pen_temperature, greedy: bool):
     """The whole run as one ``fori_loop``: from input ``x`` ``(B, 5)`` and ``state``, noise
     ``(B, T, 4)`` -> stroke-5 ``(B, T, 5)``."""
-    batch_size, steps = noise.shape[0], noise.shape[1]
+    batch_size, steps = ops.shape(noise)[0], noise.shape[1]  # batch: dynamic under TF
 
     def body(t, carry):
         x, state, rows = carry
@@ -126,7 +126,7 @@ def _compiled(model, greedy: bool):
         backend = keras.backend.backend()
         if backend == "tensorflow":
             import tensorflow as tf
-            functions[greedy] = tf.function(run, jit_compile=True)
+            functions[greedy] = tf.function(run, jit_compile=True, reduce_retracing=True)
         elif backend == "jax":
             import jax
             functions[greedy] = jax.jit(run)

@@ -243,6 +243,21 @@ def test_the_compiled_loop_cache_keeps_no_model_alive():
     assert gone() is None
 
 
+def test_the_compiled_loop_is_traced_once_for_any_batch_size():
+    """Under TensorFlow, drawing batches of many sizes (a notebook does) traces the compiled
+    loop once more at most, not once per size (which also printed a retracing warning)."""
+    import keras
+
+    from sketchlib import sampling
+
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("tracing counts are TensorFlow's (jax.jit compiles per shape silently)")
+    throwaway = build_model(HPS)
+    for n in (1, 2, 3, 5, 8, 13):
+        sample(throwaway, n, seed=0, max_len=5)
+    assert sampling._COMPILED[throwaway][False].experimental_get_tracing_count() <= 2
+
+
 def test_pen_temperature_tempers_the_pen_alone(model):
     """pen_temperature divides the pen logits only: the offsets' temperature is unchanged,
     and a high pen temperature makes the rare end state likelier."""
