@@ -35,4 +35,5 @@ print("what the codes carry (correlation, original vs reconstruction at 0.3):", 
     for k in originals[0]))
 worth = training.code_worth(model, test)
 print(f"L_R {worth['reconstruction']:.3f} with their own codes, "
-      f"{worth['reconstruction_with_neighbour']:.3f} with a neighbour's (worth {worth['worth']:.3f})")
+      f"{worth['reconstruction_with_neighbour']:.3f} with a neighbour's "
+      f"(worth {worth['worth']:.3f})")
