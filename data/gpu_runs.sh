@@ -10,8 +10,9 @@
 # (Python 3.12, manylinux x86-64; training imports nothing else that the machine lacks) and
 # aaron_sheep.npz in .data/; both folders are ignored here (.git/info/exclude) and carried.
 # What comes back, in $OUT (or RUNS_DIR when $OUT is unset): gpu_runs.log and the runs as
-# gpu_runs.tar.part-aa, -ab, ... (at most 15 MB each); put them back together with `cat gpu_runs.tar.part-* | tar -x -C runs`, then go on
-# with the same `sketchlib train ... --resume` here (the run names are the folder names).
+# gpu_runs.tar.part-aa, -ab, ... (at most 15 MB each); put them back together with
+# `cat gpu_runs.tar.part-* | tar -x -C runs`, then go on with the same `sketchlib train ...
+# --resume` here (the run names are the folder names).
 #
 # Prepare once here, in the repository root:
 #   printf '/.whl/\n/.data/\n' >> .git/info/exclude; mkdir -p .data
