@@ -37,3 +37,17 @@ worth = training.code_worth(model, test)
 print(f"L_R {worth['reconstruction']:.3f} with their own codes, "
       f"{worth['reconstruction_with_neighbour']:.3f} with a neighbour's "
       f"(worth {worth['worth']:.3f})")
+
+# Where "new" sheep should come from: codes from the prior N(0, I), from a Gaussian fitted
+# to the codes of 1,000 training sheep (z = mu + sigma eps), or those codes themselves.
+train = list(datasets.load_dataset("aaron_sheep").train[:1000])
+codes = sampling.encode(model, train, sample_z=True, seed=0)
+rng = np.random.default_rng(1)
+sources = {"N(0, I)": rng.standard_normal((100, codes.shape[1])),
+           "a Gaussian fitted to training codes": rng.multivariate_normal(
+               codes.mean(0), np.cov(codes.T), size=100),
+           "training codes": codes[:100]}
+ends = {name: sum(0 < len(s) < model.hps.max_seq_len
+                  for s in sampling.decode(model, z.astype("float32"), 0.4, seed=0))
+        for name, z in sources.items()}
+print("of 100 drawn at 0.4, ending:", ", ".join(f"{n} from {name}" for name, n in ends.items()))
