@@ -1,8 +1,8 @@
 """A run's progress in drawings, for deciding whether to train on (two minutes):
     python drafts/sheep_vae/check.py RUN [latest|best]
 The line-up of the first 100 test sheep (chance: median rank 50), how many
-reconstructions end, what the codes are worth to the teacher-forced decoder (L_R with its
-own code and with a neighbour's), what they carry (correlations across the 100 between a
+reconstructions end, what the codes are worth to the teacher-forced decoder (L_R with
+its own code and with a neighbour's), what they carry (correlations across the 100 between a
 property of each original and of its reconstruction at temperature 0.3), and how many
 drawings end from codes of the prior, of a Gaussian fitted to training codes, and of
 training codes."""
@@ -44,7 +44,8 @@ print(f"L_R {worth['reconstruction']:.3f} with their own codes, "
       f"(worth {worth['worth']:.3f})")
 
 # Where "new" sheep should come from: codes from the prior N(0, I), from a Gaussian
-# fitted to the codes of 1,000 training sheep (z = mu + sigma eps), or those codes themselves.
+# fitted to the codes of 1,000 training sheep (z = mu + sigma eps), or those codes
+# themselves.
 train = list(datasets.load_dataset("aaron_sheep").train[:1000])
 codes = sampling.encode(model, train, sample_z=True, seed=0)
 rng = np.random.default_rng(1)
