@@ -1,10 +1,11 @@
 """A run's progress in drawings, for deciding whether to train on (two minutes):
     python drafts/sheep_vae/check.py RUN [latest|best]
-The line-up of the first 100 test sheep (chance: median rank 50); how many reconstructions
-end; what the codes are worth to the teacher-forced decoder (L_R with its own code and
-with a neighbour's); what they carry (correlations across the 100 between a property of
-each original and of its reconstruction at temperature 0.3); and how many drawings end
-from codes of the prior, of a Gaussian fitted to training codes, and of training codes."""
+The line-up of the first 100 test sheep (chance: median rank 50); how many
+reconstructions end; what the codes are worth to the teacher-forced decoder (L_R with
+its own code and with a neighbour's); what they carry (correlations across the 100
+between a property of each original and of its reconstruction at temperature 0.3);
+and how many drawings end from codes of the prior, of a Gaussian fitted to training
+codes, and of training codes."""
 import os, sys
 os.environ.setdefault("SKETCHLIB_DATA_DIR", "/work/shared/data")
 import numpy as np
