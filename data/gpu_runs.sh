@@ -6,6 +6,10 @@
 #
 #   bash data/gpu_runs.sh SECONDS [RUNS_DIR]
 #
+# The budget is shared 55 : 15 : 15 : 15 among sheep_vae_ref, cells_lstm, cells_layer_norm
+# and cells_hyper; GPU_RUNS_ONLY="sheep_vae_ref" (names, space-separated) runs only those,
+# with the whole budget shared among them.
+#
 # The machine needs, beside the repository: wheels of keras 3.15.1, namex and optree in .whl/
 # (Python 3.12, manylinux x86-64; training imports nothing else that the machine lacks) and
 # aaron_sheep.npz in .data/; both folders are ignored here (.git/info/exclude) and carried.
@@ -58,15 +62,26 @@ train() {  # name, seconds, then the arguments of sketchlib train after the data
   echo "== $name: exit $?" | tee -a "$log"
 }
 
+declare -A SHARE=([sheep_vae_ref]=55 [cells_lstm]=15 [cells_layer_norm]=15 [cells_hyper]=15)
+chosen=(${GPU_RUNS_ONLY:-sheep_vae_ref cells_lstm cells_layer_norm cells_hyper})
+total=0
+for name in "${chosen[@]}"; do
+  [ -n "${SHARE[$name]:-}" ] || { echo "gpu_runs.sh: no run named $name" >&2; exit 2; }
+  total=$((total + SHARE[$name]))
+done
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader >> "$log" 2>&1
 python3 -c 'import jax; print("jax", jax.__version__, jax.devices())' >> "$log" 2>&1
-train sheep_vae_ref $((budget * 55 / 100)) --conditional --hparams \
-  "enc_model=layer_norm,dec_model=layer_norm,num_steps=100000,save_every=$SAVE_EVERY${SIZE:+,$SIZE}"
-for cell in lstm layer_norm hyper; do
-  train "cells_$cell" $((budget * 15 / 100)) --hparams \
-    "dec_model=$cell,dec_rnn_size=256,num_steps=10000,save_every=$SAVE_EVERY${SIZE:+,$SIZE}"
+for name in "${chosen[@]}"; do
+  seconds=$((budget * SHARE[$name] / total))
+  if [ "$name" = sheep_vae_ref ]; then
+    train "$name" "$seconds" --conditional --hparams \
+      "enc_model=layer_norm,dec_model=layer_norm,num_steps=100000,save_every=$SAVE_EVERY${SIZE:+,$SIZE}"
+  else
+    train "$name" "$seconds" --hparams \
+      "dec_model=${name#cells_},dec_rnn_size=256,num_steps=10000,save_every=$SAVE_EVERY${SIZE:+,$SIZE}"
+  fi
 done
 # Only the newest and the best checkpoint of each run travel back (training keeps no others).
-tar -C "$runs" -cf - sheep_vae_ref cells_lstm cells_layer_norm cells_hyper 2>> "$log" |
+tar -C "$runs" -cf - "${chosen[@]}" 2>> "$log" |
   split -b 15m - "$out/gpu_runs.tar.part-"
 ls -l "$out" >> "$log"
