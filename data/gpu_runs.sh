@@ -38,6 +38,13 @@ set -uo pipefail
 budget=${1:?usage: bash data/gpu_runs.sh SECONDS [RUNS_DIR]}
 runs=${2:-/tmp/gpu_runs}
 out=${OUT:-$runs}
+declare -A SHARE=([sheep_vae_ref]=55 [cells_lstm]=15 [cells_layer_norm]=15 [cells_hyper]=15)
+chosen=(${GPU_RUNS_ONLY:-sheep_vae_ref cells_lstm cells_layer_norm cells_hyper})
+total=0
+for name in "${chosen[@]}"; do
+  [ -n "${SHARE[$name]:-}" ] || { echo "gpu_runs.sh: no run named $name" >&2; exit 2; }
+  total=$((total + SHARE[$name]))
+done
 mkdir -p "$runs" "$out"
 if [ -d .whl ]; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
@@ -62,13 +69,6 @@ train() {  # name, seconds, then the arguments of sketchlib train after the data
   echo "== $name: exit $?" | tee -a "$log"
 }
 
-declare -A SHARE=([sheep_vae_ref]=55 [cells_lstm]=15 [cells_layer_norm]=15 [cells_hyper]=15)
-chosen=(${GPU_RUNS_ONLY:-sheep_vae_ref cells_lstm cells_layer_norm cells_hyper})
-total=0
-for name in "${chosen[@]}"; do
-  [ -n "${SHARE[$name]:-}" ] || { echo "gpu_runs.sh: no run named $name" >&2; exit 2; }
-  total=$((total + SHARE[$name]))
-done
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader >> "$log" 2>&1
 python3 -c 'import jax; print("jax", jax.__version__, jax.devices())' >> "$log" 2>&1
 for name in "${chosen[@]}"; do

@@ -13,14 +13,21 @@ from sketchlib import checkpoints, datasets, sampling, similarity, strokes, trai
 
 which = sys.argv[2] if len(sys.argv) > 2 else "latest"
 model = checkpoints.load_model(sys.argv[1], which)
-test = list(datasets.load_dataset("aaron_sheep").test[:100])
+sheep = datasets.load_dataset("aaron_sheep")
+test = list(sheep.test[:100])
+
+
+def ended(drawings) -> int:
+    """How many drawings stopped by themselves (non-empty, shorter than max_seq_len)."""
+    return sum(0 < len(s) < model.hps.max_seq_len for s in drawings)
+
+
 for tau in (0.1, 0.5):
     rec = sampling.reconstruct(model, test, temperature=tau, seed=0)
     ranks = similarity.identification_ranks(rec, test)
-    ended = sum(0 < len(s) < model.hps.max_seq_len for s in rec)
     print(f"temperature {tau}: median rank {np.median(ranks):.0f}, "
           f"first {np.mean(ranks == 1):.0%}, "
-          f"top 5 {np.mean(ranks <= 5):.0%}; {ended} of 100 end")
+          f"top 5 {np.mean(ranks <= 5):.0%}; {ended(rec)} of 100 end")
 
 
 def properties(sketch):
@@ -46,15 +53,14 @@ print(f"L_R {worth['reconstruction']:.3f} with their own codes, "
 # Where "new" sheep should come from: codes from the prior N(0, I), from a Gaussian
 # fitted to the codes of 1,000 training sheep (z = mu + sigma eps), or those codes
 # themselves.
-train = list(datasets.load_dataset("aaron_sheep").train[:1000])
+train = list(sheep.train[:1000])
 codes = sampling.encode(model, train, sample_z=True, seed=0)
 rng = np.random.default_rng(1)
 sources = {"N(0, I)": rng.standard_normal((100, codes.shape[1])),
            "a Gaussian fitted to training codes": rng.multivariate_normal(
                codes.mean(0), np.cov(codes.T), size=100),
            "training codes": codes[:100]}
-ends = {name: sum(0 < len(s) < model.hps.max_seq_len
-                  for s in sampling.decode(model, z.astype("float32"), 0.4, seed=0))
+ends = {name: ended(sampling.decode(model, z.astype("float32"), 0.4, seed=0))
         for name, z in sources.items()}
 print("of 100 drawn at 0.4, ending:",
       ", ".join(f"{n} from {name}" for name, n in ends.items()))
