@@ -36,8 +36,7 @@ def measure(model, sheep) -> dict:
     end by themselves (within ``max_seq_len``) at each of ``TEMPERATURES``."""
     losses = {split: training.evaluate(model, sheep.split(split))
               for split in ("train", "valid", "test")}
-    ended = {tau: int(sum(0 < len(s) < model.hps.max_seq_len for s in
-                          sampling.sample(model, 100, tau, seed=0))) for tau in TEMPERATURES}
+    ended = sampling.end_counts(model, TEMPERATURES)
     return {"losses": {split: {"reconstruction": r["offset_loss"] + r["pen_loss"],
                                "offset": r["offset_loss"], "pen": r["pen_loss"]}
                        for split, r in losses.items()},

@@ -28,8 +28,7 @@ def main(runs: Path) -> None:
         destination = Path(__file__).parent / "pretrained" / name
         checkpoints.export_model(log_root, destination, "latest")
         model = checkpoints.load_model(destination)
-        ended = {tau: sum(0 < len(s) < hps.max_seq_len for s in
-                          sampling.sample(model, 100, tau, seed=0)) for tau in (0.2, 0.4, 0.5)}
+        ended = sampling.end_counts(model, (0.2, 0.4, 0.5))
         draw.plot_grid(sampling.sample(model, 10, seed=0), ncols=10, size=1.0,
                        linewidth=1.0).savefig(destination / "samples.png", dpi=80)
         (destination / "MODEL_CARD.md").write_text(CARD.format(

@@ -54,12 +54,11 @@ def measure(model, test) -> dict:
     ranks = similarity.identification_ranks(
         sampling.reconstruct(model, line_up, temperature=0.1, seed=0)
         if model.hps.conditional else sampling.sample(model, LINE_UP, 0.1, seed=0), line_up)
-    ended = {tau: int(sum(0 < len(s) < model.hps.max_seq_len for s in sampling.sample(
-        model, 100, tau, seed=0))) for tau in (0.2, 0.4, 0.5)}
     return {"reconstruction": losses["offset_loss"] + losses["pen_loss"],
             "offset": losses["offset_loss"], "pen": losses["pen_loss"],
             "kl": losses.get("kl"), "median_rank": float(np.median(ranks)),
-            "rank_1": float((ranks == 1).mean()), "ended": ended}
+            "rank_1": float((ranks == 1).mean()),
+            "ended": sampling.end_counts(model, (0.2, 0.4, 0.5))}
 
 
 def main(runs: Path, names: list[str]) -> None:

@@ -21,3 +21,14 @@ def set_seed(seed: int) -> None:
 
     keras.utils.set_random_seed(seed)  # seeds Python's random and NumPy too
 
+
+
+def show_source(function) -> None:
+    """Display the source code of a sketchlib function or method (dedented) in a notebook,
+    highlighted: the book shows the package's code rather than a copy of it."""
+    import inspect
+    import textwrap
+
+    from IPython.display import Code, display
+
+    display(Code(textwrap.dedent(inspect.getsource(function)), language="python"))

@@ -222,6 +222,23 @@ def sample(model, n: int = 1, temperature: float = DEFAULT_TEMPERATURE, greedy: 
     return [stroke5_to_stroke3(rows) for rows in strokes5]
 
 
+def ended(drawings, max_len: int) -> np.ndarray:
+    """Which drawings of :func:`sample` (or :func:`reconstruct`, :func:`complete`) stopped by
+    themselves: bool ``(n,)``, true for a non-empty stroke-3 shorter than ``max_len``. One of
+    ``max_len`` rows never reached its end state; an empty one ended at its first step."""
+    return np.array([0 < len(d) < max_len for d in drawings], dtype=bool)
+
+
+def end_counts(model, temperatures=(0.2, 0.4, DEFAULT_TEMPERATURE), n: int = 100,
+               seed=0, z=None) -> dict:
+    """``{temperature: how many of n drawings end by themselves}`` (:func:`ended`), each
+    temperature drawing ``n`` sketches with the same ``seed``: the count every model card
+    gives. A conditional model draws from ``z`` ``(n, N_z)``, or from ``N(0, I)``."""
+    max_len = model.hps.max_seq_len
+    return {tau: int(ended(sample(model, n, tau, seed=seed, z=z), max_len).sum())
+            for tau in temperatures}
+
+
 # ----------------------------------------------------------------------------- latent space
 # The tools of a conditional model: sketches to codes z and back.
 

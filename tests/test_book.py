@@ -100,3 +100,19 @@ if __name__ == "__main__":  # rewrite the install cells of every chapter
         path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
         print(f"{path.name}: install cell written")
     sys.exit(0)
+
+
+def test_show_source_displays_a_dedented_method(monkeypatch):
+    """The chapters' sketchlib.show_source shows the package's own code, a method without
+    its class's indentation."""
+    import IPython.display
+
+    import sketchlib
+    from sketchlib.model import SketchRNN
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    sketchlib.show_source(SketchRNN.initial_state)
+    (code,) = shown
+    assert code.data.startswith("def initial_state(self, batch_size: int, z=None):")
+    assert "self.initial_state_layer(z)" in code.data

@@ -15,7 +15,8 @@ from sketchlib import mdn, pretrained, set_seed
 from sketchlib.batching import START_TOKEN
 from sketchlib.checkpoints import load_model, save_checkpoint
 from sketchlib.hparams import HParams
-from sketchlib.sampling import draw_noise, sample, sample_offset_and_pen, sample_stroke5
+from sketchlib.sampling import (draw_noise, end_counts, ended, sample, sample_offset_and_pen,
+                                sample_stroke5)
 from sketchlib.training import build_model
 
 HPS = HParams(conditional=False, dec_rnn_size=16, num_mixture=3, batch_size=10, max_seq_len=40)
@@ -206,6 +207,20 @@ def test_sketches_are_cut_at_their_first_end_state(model):
     np.testing.assert_array_equal(portable[:, 1:], 0.0)
     assert [len(s) for s in sample(ending, 4, temperature=0.5, seed=0, max_len=10)] == [0] * 4
 
+
+def test_ended_counts_drawings_that_stopped_by_themselves(model):
+    """ended(): a drawing ended if its stroke-5 rows hold an end state after the first row;
+    a drawing cut at max_len rows never ended, an empty one ended at its first step (counted
+    as not ending by itself). end_counts() counts them per temperature, same seed."""
+    drawings = [np.zeros((0, 3)), np.zeros((5, 3)), np.zeros((39, 3)), np.zeros((40, 3))]
+    np.testing.assert_array_equal(ended(drawings, 40), [False, True, True, False])
+    rows = sample_stroke5(model, 50, temperature=0.3, seed=1)
+    expected = sum(0 < first_end(r) < HPS.max_seq_len for r in rows)
+    assert 0 < expected < 50  # the tiny model ends some drawings, not all
+    assert end_counts(model, (0.3, 0.3), n=50, seed=1) == {0.3: expected}
+    counts = end_counts(model, (0.2, 1.0), n=50, seed=1)
+    assert list(counts) == [0.2, 1.0]
+    assert all(0 <= c <= 50 for c in counts.values())
 
 def test_max_len_defaults_to_the_models(model):
     """max_len: the model's max_seq_len unless given."""

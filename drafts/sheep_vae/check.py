@@ -18,8 +18,7 @@ test = list(sheep.test[:100])
 
 
 def ended(drawings) -> int:
-    """How many drawings stopped by themselves (non-empty, shorter than max_seq_len)."""
-    return sum(0 < len(s) < model.hps.max_seq_len for s in drawings)
+    return int(sampling.ended(drawings, model.hps.max_seq_len).sum())
 
 
 for tau in (0.1, 0.5):

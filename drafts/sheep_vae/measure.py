@@ -33,13 +33,12 @@ print("| temperature | own original first | in the top 5 | median rank | reconst
 for tau in (0.1, 0.3, 0.5, 0.8, 1.0):
     rec = sampling.reconstruct(model, test, temperature=tau, seed=0)
     ranks = similarity.identification_ranks(rec, test)
-    ended = sum(0 < len(s) < model.hps.max_seq_len for s in rec)
-    prior = sampling.sample(model, 100, tau, seed=0)
-    prior_ended = sum(0 < len(s) < model.hps.max_seq_len for s in prior)
+    ended = sampling.ended(rec, model.hps.max_seq_len).sum()
+    prior_ended = sampling.end_counts(model, (tau,))[tau]
     default = " (default)" if tau == sampling.DEFAULT_TEMPERATURE else ""
     print(f"| {tau}{default} | {np.mean(ranks == 1):.0%} | {np.mean(ranks <= 5):.0%} | {np.median(ranks):.0f} | {ended} of {len(test)} | {prior_ended} of 100 |")
 samples = sampling.sample(model, 20, seed=0)
-print("samples ended", sum(0 < len(s) < model.hps.max_seq_len for s in samples), "of 20")
+print("samples ended", sampling.ended(samples, model.hps.max_seq_len).sum(), "of 20")
 draw.plot_grid(samples, ncols=10, size=1.3, linewidth=1.2).savefig(os.path.join(dest, "samples.png"), dpi=100)
 pick = test[:10]
 rec = sampling.reconstruct(model, pick, seed=0)
