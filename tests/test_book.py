@@ -93,15 +93,6 @@ def test_notebook_executes(notebook, shared_data):
     assert not errors
 
 
-if __name__ == "__main__":  # rewrite the install cells of every chapter
-    for path in NOTEBOOKS:
-        notebook = json.loads(path.read_text())
-        first_code_cell(notebook)["source"] = install_cell_source().splitlines(keepends=True)
-        path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
-        print(f"{path.name}: install cell written")
-    sys.exit(0)
-
-
 def test_show_source_displays_a_dedented_method(monkeypatch):
     """The chapters' sketchlib.show_source shows the package's own code, a method without
     its class's indentation."""
@@ -116,3 +107,13 @@ def test_show_source_displays_a_dedented_method(monkeypatch):
     (code,) = shown
     assert code.data.startswith("def initial_state(self, batch_size: int, z=None):")
     assert "self.initial_state_layer(z)" in code.data
+
+
+if __name__ == "__main__":  # rewrite the install cells of every chapter
+    for path in NOTEBOOKS:
+        notebook = json.loads(path.read_text())
+        first_code_cell(notebook)["source"] = install_cell_source().splitlines(keepends=True)
+        path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
+        print(f"{path.name}: install cell written")
+    sys.exit(0)
+
