@@ -7,12 +7,23 @@ One module per concept (data: ``strokes``, ``quickdraw``, ``datasets``, ``synthe
 with the checks of the book's exercises by chapter.
 """
 
+import logging as _logging
 import os as _os
 
 __version__ = "0.1.0"
 
 # TensorFlow's C++ start-up lines are noise in a notebook; a user's own setting wins.
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _not_a_retracing_warning(record) -> bool:
+    """Every model compiles its own sampling and evaluation functions, so a notebook that
+    loads several models makes TensorFlow warn that functions were "retraced", a false alarm
+    for sketchlib. This filter on the "tensorflow" logger drops that one warning."""
+    return "triggered tf.function retracing" not in record.getMessage()
+
+
+_logging.getLogger("tensorflow").addFilter(_not_a_retracing_warning)
 
 
 def set_seed(seed: int) -> None:

@@ -351,3 +351,18 @@ def test_shipped_models_load_and_draw(name):
     assert not re.search(r"^[> ]*#", shown, flags=re.MULTILINE)  # headings as bold lines
     assert all(line.startswith(">") for line in shown.splitlines())  # one quoted inset
     assert f"**{card.splitlines()[0].lstrip('# ')}**" in shown
+
+
+def test_tensorflows_retracing_false_alarm_is_dropped_and_other_warnings_pass(caplog):
+    """Several models in one notebook make TensorFlow warn about retraced functions; sketchlib
+    filters that one message from the "tensorflow" logger and nothing else."""
+    import logging
+
+    import sketchlib  # noqa: F401 (installs the filter)
+
+    logger = logging.getLogger("tensorflow")
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        logger.warning("5 out of the last 6 calls to <function run> triggered tf.function "
+                       "retracing. Tracing is expensive")
+        logger.warning("something else went wrong")
+    assert [r.getMessage() for r in caplog.records] == ["something else went wrong"]
