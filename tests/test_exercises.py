@@ -341,6 +341,8 @@ def test_kl_schedule_check_names_the_mistake(capsys):
     assert "Correct:" in capsys.readouterr().out
     assert not exercises.check_kl_schedule(lambda t, w, w0, r: w - (w - w0) * r)
     assert "the exponent is missing" in capsys.readouterr().out
+    assert not exercises.check_kl_schedule(lambda t, w, w0, r: w - (w - w0) * r ** (t + 1))
+    assert "not t + 1" in capsys.readouterr().out
     assert not exercises.check_kl_schedule(lambda t, w, w0, r: w * (1 - (1 - w0) * r ** t))
     assert "the paper's form" in capsys.readouterr().out
     assert not exercises.check_kl_schedule(lambda t, w, w0, r: w * (1 - r ** t))
@@ -349,9 +351,11 @@ def test_kl_schedule_check_names_the_mistake(capsys):
     assert "one number" in capsys.readouterr().out
 
 
-def fraction_step(fraction, w, w0, rate):
-    """The chapter's solution."""
-    return np.log(w * (1 - fraction) / (w - w0)) / np.log(rate)
+def fraction_step(fraction, w, w0, rate, clamp=True):
+    """The chapter's solution; ``clamp=False`` forgets that a weight already there is there
+    at step 0."""
+    step = np.log(w * (1 - fraction) / (w - w0)) / np.log(rate)
+    return max(0.0, step) if clamp else step
 
 
 def test_fraction_step_check_names_the_mistake(capsys):
@@ -364,6 +368,18 @@ def test_fraction_step_check_names_the_mistake(capsys):
     assert "a positive number" in capsys.readouterr().out
     assert not exercises.check_fraction_step(lambda f, w, w0, r: fraction_step(1 - f, w, w0, r))
     assert "the fraction left is 1 - fraction" in capsys.readouterr().out
+    assert not exercises.check_fraction_step(lambda *a: fraction_step(*a, clamp=False))
+    assert "at step 0" in capsys.readouterr().out
+
+
+def test_chapter_5_states_the_step_its_solution_prints():
+    """The fraction-step solution's prose gives the number its code prints."""
+    import json
+    from pathlib import Path
+
+    chapter = Path(__file__).resolve().parents[1] / "chapters" / "05_kl_annealing.ipynb"
+    text = "".join("".join(c["source"]) for c in json.loads(chapter.read_text())["cells"])
+    assert f"at step {fraction_step(0.9, 0.5, 0.01, 0.99995):,.0f}, more than" in text
 
 
 def test_free_bits_check_names_the_mistake(capsys):

@@ -25,7 +25,9 @@ def check_kl_schedule(function) -> bool:
     weight of training step ``step`` (0 for the first), against
     :func:`sketchlib.encoder.annealed_kl_weight`."""
     for w, w0, rate in SCHEDULES:
-        for step in (0, 1, 700, 13_863, 100_000):
+        # Step 1 first: there an exponent t + 1 differs from a missing one, which the
+        # guesses below name first (at step 0 the two give the same weight).
+        for step in (1, 0, 700, 13_863, 100_000):
             expected = _weight(w, w0, rate, step)
             result, problem = call_array(function, step, w, w0, rate)
             if problem:
@@ -39,6 +41,8 @@ def check_kl_schedule(function) -> bool:
             guesses = {
                 "R is raised to the power t: the weight of step t depends on t (the exponent "
                 "is missing).": w - (w - w0) * rate,
+                "the first step is step 0, whose weight is w_start itself: the exponent is t, "
+                "not t + 1.": w - (w - w0) * rate ** (step + 1),
                 "the weight grows from w_start towards w, so R^t multiplies the gap that is left: "
                 "w - (w - w_start) R^t.": w0 + (w - w0) * rate ** step,
                 "this is the paper's form w (1 - (1 - eta) R^t) with eta = w_start; sketchlib and "
@@ -57,10 +61,12 @@ def check_kl_schedule(function) -> bool:
 def check_fraction_step(function) -> bool:
     """Check ``function(fraction, kl_weight, kl_weight_start, kl_decay_rate) -> step``: the
     step at which the annealed weight first reaches ``fraction`` of ``kl_weight`` (an exact
-    real-valued step, or the whole step at or just past it: within one step either way)."""
+    real-valued step, or the whole step at or just past it: within one step either way; 0
+    when the weight starts at or above it)."""
     for w, w0, rate in SCHEDULES:
-        for fraction in (0.5, 0.9, 0.99):
-            expected = math.log(w * (1 - fraction) / (w - w0)) / math.log(rate)
+        for fraction in (0.5, 0.9, 0.99, 0.01):
+            unclamped = math.log(w * (1 - fraction) / (w - w0)) / math.log(rate)
+            expected = max(0.0, unclamped)
             result, problem = call(function, fraction, w, w0, rate)
             if problem:
                 return report(False, problem, "solve w - (w - w_start) R^t = fraction * w for t.")
@@ -73,6 +79,8 @@ def check_fraction_step(function) -> bool:
             case = (f"{fraction:.0%} of w = {w} (w_start = {w0}, R = {rate}) is reached at "
                     f"step {expected:,.0f}, not {value:,.0f}.")
             guesses = {
+                "the weight starts at w_start, already above that fraction of w, so it first "
+                "reaches it at step 0 (the formula gives a negative step).": unclamped,
                 "that is the step at which the weight has covered that fraction of the way "
                 "from w_start to w; the question asks for the fraction of w itself (w_start "
                 "matters).":
