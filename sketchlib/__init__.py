@@ -33,7 +33,6 @@ def set_seed(seed: int) -> None:
     keras.utils.set_random_seed(seed)  # seeds Python's random and NumPy too
 
 
-
 def show_source(function) -> None:
     """Display the source code of a sketchlib function or method (dedented) in a notebook,
     highlighted: the book shows the package's code rather than a copy of it."""
