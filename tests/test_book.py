@@ -116,4 +116,3 @@ if __name__ == "__main__":  # rewrite the install cells of every chapter
         path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
         print(f"{path.name}: install cell written")
     sys.exit(0)
-

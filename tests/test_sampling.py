@@ -222,6 +222,7 @@ def test_ended_counts_drawings_that_stopped_by_themselves(model):
     assert list(counts) == [0.2, 1.0]
     assert all(0 <= c <= 50 for c in counts.values())
 
+
 def test_max_len_defaults_to_the_models(model):
     """max_len: the model's max_seq_len unless given."""
     assert sample_stroke5(model, 2, seed=0).shape == (2, HPS.max_seq_len, 5)
