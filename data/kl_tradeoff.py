@@ -47,16 +47,20 @@ def command(name: str, runs: Path) -> list[str]:
 
 
 def measure(model, test) -> dict:
-    """Test-split losses of the final weights, and how well reconstructions at temperature
-    0.1 pick out their own original among the first ``LINE_UP`` test sheep."""
-    losses = training.evaluate(model, test)
+    """Test-split losses of the final weights (a VAE's also with a neighbour's code: the worth
+    of the code), and how well reconstructions at temperature 0.1 pick out their own original
+    among the first ``LINE_UP`` test sheep."""
+    conditional = model.hps.conditional
+    losses = training.code_worth(model, test) if conditional else training.evaluate(model, test)
     line_up = test[:LINE_UP]
     ranks = similarity.identification_ranks(
         sampling.reconstruct(model, line_up, temperature=0.1, seed=0)
-        if model.hps.conditional else sampling.sample(model, LINE_UP, 0.1, seed=0), line_up)
+        if conditional else sampling.sample(model, LINE_UP, 0.1, seed=0), line_up)
     return {"reconstruction": losses["offset_loss"] + losses["pen_loss"],
             "offset": losses["offset_loss"], "pen": losses["pen_loss"],
-            "kl": losses.get("kl"), "median_rank": float(np.median(ranks)),
+            "kl": losses.get("kl"),
+            "reconstruction_with_neighbour": losses.get("reconstruction_with_neighbour"),
+            "worth": losses.get("worth"), "median_rank": float(np.median(ranks)),
             "rank_1": float((ranks == 1).mean()),
             "ended": sampling.end_counts(model, (0.2, 0.4, 0.5))}
 

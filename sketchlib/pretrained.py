@@ -9,6 +9,7 @@ after a plain ``pip install``, with no clone and no download.
 from __future__ import annotations
 
 import base64
+import json
 import re
 from importlib import resources
 from pathlib import Path
@@ -46,6 +47,16 @@ def model_card(name: str, inline_images: bool = False) -> str:
         data = base64.b64encode((folder / match.group(2)).read_bytes()).decode("ascii")
         return f"![{match.group(1)}](data:image/png;base64,{data})"
     return re.sub(r"!\[([^\]]*)\]\(([\w.-]+\.png)\)", embed, text)
+
+
+def results(name: str) -> dict:
+    """The numbers that the script which made a shipped model measured on it after training
+    (its ``results.json``: test losses, stop rates, ...; which ones, its model card says),
+    kept so that a chapter need not spend minutes measuring them again."""
+    file = path(name) / "results.json"
+    if not file.is_file():
+        raise FileNotFoundError(f"the shipped model {name!r} has no results.json")
+    return json.loads(file.read_text())
 
 
 def show_model_card(name: str):

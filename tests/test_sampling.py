@@ -354,6 +354,33 @@ def test_shipped_models_load_and_draw(name):
     assert f"**{card.splitlines()[0].lstrip('# ')}**" in shown
 
 
+def test_pretrained_results_reads_a_shipped_models_numbers(monkeypatch, tmp_path):
+    """results(name): the shipped model's results.json as a dict; a model without one is a
+    FileNotFoundError that names it."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    (folder / "hparams.json").write_text("{}")
+    monkeypatch.setattr(pretrained.resources, "files", lambda package: tmp_path)
+    with pytest.raises(FileNotFoundError, match="'tiny' has no results.json"):
+        pretrained.results("tiny")
+    (folder / "results.json").write_text('{"reconstruction": 0.5, "ended": {"0.2": 9}}')
+    assert pretrained.results("tiny") == {"reconstruction": 0.5, "ended": {"0.2": 9}}
+
+
+@pytest.mark.shared_files("aaron_sheep.npz")
+def test_chapter_5s_shipped_numbers_are_those_of_its_shipped_weights(shared_data):
+    """The losses chapter 5 reads from results.json (own and a neighbour's code, test split)
+    are measured again on the shipped weights of one of its VAEs, and agree."""
+    from sketchlib.datasets import load_dataset
+    from sketchlib.training import code_worth
+
+    stored = pretrained.results("kl_tradeoff_w0.5")
+    worth = code_worth(pretrained.load("kl_tradeoff_w0.5"),
+                       list(load_dataset("aaron_sheep").test))
+    for key in ("reconstruction", "kl", "reconstruction_with_neighbour", "worth"):
+        assert worth[key] == pytest.approx(stored[key], abs=1e-6), key
+
+
 def test_tensorflows_retracing_false_alarm_is_dropped_and_other_warnings_pass(caplog):
     """Several models in one notebook make TensorFlow warn about retraced functions; sketchlib
     filters that one message from the "tensorflow" logger and nothing else."""
