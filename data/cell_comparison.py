@@ -5,8 +5,10 @@ steps from the same seed, all else as the reference.
 
 Each run is one ``sketchlib train`` command (printed, and written into its model card), run in
 turn and resumable: run this script again after an interruption and each run continues from its
-latest checkpoint (finished runs are skipped, but measured again). Slow on a CPU: one step of the
-HyperLSTM costs about 7 of the LSTM's (the benchmark's "Decoder cells" rows). Run from the
+latest checkpoint (finished runs are skipped, but measured again). Once all three are trained,
+their speed is measured side by side, and each model's numbers (``results.json``), samples
+and card are written. Slow on a CPU: one step of the HyperLSTM costs about 7 of the LSTM's
+(the benchmark's "Decoder cells" rows). Run from the
 repository root: ``python data/cell_comparison.py [runs folder]`` (``SKETCHLIB_DATA_DIR`` must
 name the folder that holds aaron_sheep.npz)."""
 
@@ -17,11 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from recorded_runs import trained_and_exported
-from sketchlib import checkpoints, datasets, draw, sampling, training
+from sketchlib import benchmark, checkpoints, datasets, draw, sampling, training
 
 STEPS = 10_000
 CELLS = {"cells_lstm": "lstm", "cells_layer_norm": "layer_norm", "cells_hyper": "hyper"}
 TEMPERATURES = (0.2, 0.4, 0.5)  # stop rates at each; 0.5 is sampling's default
+SPEED_STEPS = 30  # timed training steps per cell, after 3 untimed ones
 
 
 def command(name: str, runs: Path) -> list[str]:
@@ -44,14 +47,28 @@ def measure(model, sheep) -> dict:
             "parameters": sum(int(np.prod(w.shape)) for w in model.trainable_weights)}
 
 
+def side_by_side_speeds() -> dict:
+    """Seconds per training step of each cell at the runs' settings, measured one after
+    another in fresh processes on the same batches (so that their ratios are fair), with
+    :mod:`sketchlib.benchmark`."""
+    root = Path(__file__).resolve().parents[1]
+    return {name: benchmark.time_training_in_process(root, "aaron_sheep", 256, True, True,
+                                                     SPEED_STEPS, cell=cell)
+            for name, cell in CELLS.items()}
+
+
 def main(runs: Path) -> None:
     sheep = datasets.load_dataset("aaron_sheep")
-    for name in CELLS:
-        destination = Path(__file__).parent / "pretrained" / name
-        model = trained_and_exported(command(name, runs), runs / name, STEPS, destination)
+    folders = {name: Path(__file__).parent / "pretrained" / name for name in CELLS}
+    models = {name: trained_and_exported(command(name, runs), runs / name, STEPS, folder)
+              for name, folder in folders.items()}
+    speeds = side_by_side_speeds()
+    for name, model in models.items():
+        destination = folders[name]
         numbers = measure(model, sheep)
         log = checkpoints.read_log(runs / name / "log.csv")
         numbers["seconds"] = float(log["seconds"][-1])
+        numbers["seconds_per_step"] = speeds[name]
         (destination / "results.json").write_text(json.dumps(numbers, indent=1) + "\n")
         rows = [sampling.sample(model, 10, tau, seed=0) for tau in TEMPERATURES]
         draw.plot_grid([s for row in rows for s in row], ncols=10, size=1.1,
@@ -60,6 +77,7 @@ def main(runs: Path) -> None:
         (destination / "MODEL_CARD.md").write_text(CARD.format(
             name=name, cell=CELLS[name], command=" ".join(command(name, Path("runs"))),
             steps=STEPS, seconds=numbers["seconds"], parameters=numbers["parameters"],
+            speed=speeds[name], ratio=speeds[name] / speeds["cells_lstm"],
             temperatures=", ".join(map(str, TEMPERATURES)),
             losses=" ".join(f"{split} {r['reconstruction']:.3f}" for split, r in
                             numbers["losses"].items()),
@@ -72,8 +90,9 @@ CARD = """# {name}
 
 A decoder-only Sketch-RNN with a `{cell}` decoder of 256 units ({parameters:,d} parameters),
 one of chapter 6's three cells compared on the same data: {steps:,d} steps of 100 sheep on
-aaron_sheep ({seconds:,.0f} s on a 2-core CPU), seed 0, all else as the reference. The weights
-are those of the last step. Made by `python data/cell_comparison.py`, which ran
+aaron_sheep ({seconds:,.0f} s on a 2-core CPU, over several sessions), seed 0, all else as the
+reference. The weights are those of the last step. Measured side by side with the other two
+cells afterwards, a training step takes {speed:.2f} s here, {ratio:.1f} times the LSTM's. Made by `python data/cell_comparison.py`, which ran
 
     {command}
 

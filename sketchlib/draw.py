@@ -20,13 +20,17 @@ from .strokes import stroke3_to_polylines
 ORDER_COLORMAP, ORDER_LAST = "plasma", 0.78
 
 
-def _stroke_colors(count: int, color_by_order: bool, color: str):
-    if not color_by_order:
-        return [color] * count
+def order_colors(count: int) -> list:
+    """The colours of ``count`` strokes in drawing order, as ``color_by_order`` draws them:
+    RGBA tuples from dark blue (first) to orange (last)."""
     from matplotlib import colormaps
 
     cmap = colormaps[ORDER_COLORMAP]
     return [cmap(i / max(count - 1, 1) * ORDER_LAST) for i in range(count)]
+
+
+def _stroke_colors(count: int, color_by_order: bool, color: str):
+    return order_colors(count) if color_by_order else [color] * count
 
 
 def plot_sketch(sketch, ax=None, color_by_order: bool = False, color: str = "black",

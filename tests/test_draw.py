@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from matplotlib.lines import Line2D
 
-from sketchlib.draw import (animate, animation_html, grid_svg, plot_grid, plot_map, plot_sketch,
-                            to_svg)
+from sketchlib.draw import (animate, animation_html, grid_svg, order_colors, plot_grid, plot_map,
+                            plot_sketch, to_svg)
 from sketchlib.strokes import stroke3_to_polylines
 from sketchlib.synthetic import synthetic_sketch
 
@@ -48,6 +48,7 @@ def test_plot_sketch_on_given_axes_and_colours(face):
     assert plot_sketch(face, ax=ax, color_by_order=True) is ax
     colours = [tuple(line.get_color()) for line in ax.lines]
     assert len(set(colours)) == 4
+    assert colours == [tuple(c) for c in order_colors(4)]  # what a figure can match
     plot_sketch(face, ax=ax)  # drawing twice on the same axes keeps y inverted
     assert ax.yaxis_inverted()
     assert len(ax.lines) == 8
