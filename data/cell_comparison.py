@@ -7,10 +7,10 @@ Each run is one ``sketchlib train`` command (printed, and written into its model
 turn and resumable: run this script again after an interruption and each run continues from its
 latest checkpoint (finished runs are skipped, but measured again). Once all three are trained,
 their speed is measured side by side, and each model's numbers (``results.json``), samples
-and card are written. Slow on a CPU: one step of the HyperLSTM costs about 7 of the LSTM's
-(the benchmark's "Decoder cells" rows). Run from the
-repository root: ``python data/cell_comparison.py [runs folder]`` (``SKETCHLIB_DATA_DIR`` must
-name the folder that holds aaron_sheep.npz)."""
+and card are written. Slow on a CPU: one step of the HyperLSTM costs about 5 of the LSTM's
+(1.3 s against 0.27 s in the runs' logs). Run from the repository root:
+``python data/cell_comparison.py [runs folder]`` (``SKETCHLIB_DATA_DIR`` must name the folder
+that holds aaron_sheep.npz)."""
 
 import json
 import sys
@@ -91,9 +91,9 @@ one of chapter 6's three cells compared on the same data: {steps:,d} steps of 10
 aaron_sheep ({seconds:,.0f} s of training on a 2-core CPU, over several sessions), seed 0, all
 else as the reference. The weights are those of the last step. Measured afterwards side by
 side with the other two cells, one training step takes {speed:.2f} s here, {ratio:.1f} times
-the LSTM's. A model for the comparison: {steps:,d} steps are not enough for the best drawings
-(`sheep_decoder`, an LSTM of the same size trained for 32,500 steps, draws better). Made by
-`python data/cell_comparison.py`, which ran
+the LSTM's. A model for the comparison, not the book's sheep drawer: that is `sheep_decoder`,
+an LSTM of the same size trained for 32,500 steps. Made by `python data/cell_comparison.py`,
+which ran
 
     {command}
 
