@@ -154,9 +154,9 @@ class HyperLSTMCell(LayerNormLSTMCell):
     cell* (``hyper_units``, no dropout), reads ``[x, h]`` at every step and rescales the eight
     weight blocks of the main LSTM, ``x W_xh`` and ``h W_hh`` split by gate ``i, j, f, o``::
 
-        z_k = h_hyper W_z,k + b_z,k            (embedding_size; W 0, b 1 at the start)
-        block_k <- (z_k W_alpha,k) * block_k   (W_alpha 0.1 / embedding_size: scale 0.1)
-        recurrent blocks also + (h_hyper W_zb,k) W_beta,k   (W_zb N(0, 0.01), W_beta 0)
+        d_k = h_hyper W_d,k + b_d,k            (embedding_size; W 0, b 1 at the start)
+        block_k <- (d_k W_alpha,k) * block_k   (W_alpha 0.1 / embedding_size: scale 0.1)
+        recurrent blocks also + (h_hyper W'_d,k) W_beta,k   (W'_d N(0, 0.01), W_beta 0)
 
     then gates = scaled blocks + bias, the four gate blocks layer-normalised, and the cell
     update, dropout and ``LN(c')`` of :class:`LayerNormLSTMCell`. Input as :class:`LSTMCell`'s;

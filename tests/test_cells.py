@@ -156,7 +156,7 @@ def numpy_layer_norm_lstm(x, h, c, w, mask):
 
 
 def test_hyper_lstm_matches_its_equations():
-    """Each of the 8 blocks scaled by its own z_k W_alpha,k, the 4 recurrent ones shifted,
+    """Each of the 8 blocks scaled by its own d_k W_alpha,k, the 4 recurrent ones shifted,
     the hyper cell a LayerNorm LSTM over [x, h] without dropout, the state
     [h, c, h_hyper, c_hyper]."""
     rng = np.random.default_rng(3)

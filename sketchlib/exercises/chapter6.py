@@ -1,5 +1,5 @@
 """Checks for chapter 6, the LayerNorm LSTM and the HyperLSTM: layer normalisation of the gate
-blocks by hand, and the hyper network's scaling of one weight block."""
+blocks by hand, and the hyper network's scaling of one block of pre-activations."""
 
 from __future__ import annotations
 
@@ -66,8 +66,8 @@ def check_layer_norm(function) -> bool:
 
 def check_hyper_scale(function) -> bool:
     """Check ``function(hyper_h, embedding_kernel, embedding_bias, scale_kernel, block) ->
-    array``: one weight block after the hyper network's scaling,
-    ``((hyper_h W_z + b_z) W_alpha) * block``; ``hyper_h`` ``(H,)``, ``embedding_kernel``
+    array``: one block of pre-activations after the hyper network's scaling,
+    ``((hyper_h W_d + b_d) W_alpha) * block``; ``hyper_h`` ``(H,)``, ``embedding_kernel``
     ``(H, e)``, ``embedding_bias`` ``(e,)``, ``scale_kernel`` ``(e, u)``, ``block`` ``(u,)``
     (for example ``x W_xh``'s input-gate part)."""
     rng = np.random.default_rng(60)
@@ -75,7 +75,7 @@ def check_hyper_scale(function) -> bool:
     cases = [(rng.uniform(-1, 1, hyper), rng.normal(0, 0.5, (hyper, size)),
               rng.normal(1, 0.3, size), rng.normal(0, 0.5, (size, units)),
               rng.normal(size=units)),
-             # at initialisation: W_z 0, b_z 1, W_alpha 0.1 / e: every scale is 0.1
+             # at initialisation: W_d 0, b_d 1, W_alpha 0.1 / e: every scale is 0.1
              (rng.uniform(-1, 1, hyper), np.zeros((hyper, size)), np.ones(size),
               np.full((size, units), 0.1 / size), rng.normal(size=units))]
     for hyper_h, kernel, bias, scale_kernel, block in cases:
@@ -83,7 +83,7 @@ def check_hyper_scale(function) -> bool:
         expected = (embedded @ scale_kernel) * block
         result, problem = call_array(function, hyper_h, kernel, bias, scale_kernel, block)
         if problem:
-            return report(False, problem, "z = hyper_h W_z + b_z; alpha = z W_alpha; "
+            return report(False, problem, "d = hyper_h W_d + b_d; alpha = d W_alpha; "
                           "alpha * block.")
         if result.shape != block.shape:
             return report(False, f"one number per unit of the block: shape {block.shape}, not "
@@ -91,7 +91,7 @@ def check_hyper_scale(function) -> bool:
         if np.allclose(result, expected, rtol=1e-5, atol=1e-8):
             continue
         guesses = {
-            "the embedding has a bias: z = hyper_h W_z + b_z (b_z starts at 1, which is what "
+            "the embedding has a bias: d = hyper_h W_d + b_d (b_d starts at 1, which is what "
             "makes every scale 0.1 at the start).": ((hyper_h @ kernel) @ scale_kernel) * block,
             "the scale multiplies the block (a per-unit gain); it is not added to it.":
                 embedded @ scale_kernel + block,
@@ -100,7 +100,7 @@ def check_hyper_scale(function) -> bool:
         }
         return report(False, f"the scaled block is {np.round(expected, 4)}, not "
                       f"{np.round(result, 4)}.", hint_for(
-                          result, guesses, "((hyper_h W_z + b_z) W_alpha) * block.", rtol=1e-5,
+                          result, guesses, "((hyper_h W_d + b_d) W_alpha) * block.", rtol=1e-5,
                           atol=1e-8))
     return report(True, "your scaling is the hyper network's: a scale per unit, 0.1 at the "
                         "start.")
