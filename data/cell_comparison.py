@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from recorded_runs import trained_and_exported
-from sketchlib import benchmark, checkpoints, datasets, draw, sampling, training
+from sketchlib import benchmark, checkpoints, datasets, draw, sampling, strokes, training
 
 STEPS = 20_000
 CELLS = {"cells_lstm": "lstm", "cells_layer_norm": "layer_norm", "cells_hyper": "hyper"}
@@ -35,16 +35,24 @@ def command(name: str, runs: Path) -> list[str]:
 
 
 def measure(model, sheep) -> dict:
-    """Losses per split of the final weights, and how many of 100 drawings from nothing
-    end by themselves (within ``max_seq_len``) at each of ``TEMPERATURES``."""
+    """Losses per split of the final weights, and of 100 drawings from nothing at each of
+    ``TEMPERATURES`` (seed 0): how many end by themselves (within ``max_seq_len``), and their
+    mean number of strokes."""
     losses = {split: training.evaluate(model, sheep.split(split))
               for split in ("train", "valid", "test")}
-    ended = sampling.end_counts(model, TEMPERATURES)
+    drawings = {tau: sampling.sample(model, 100, tau, seed=0) for tau in TEMPERATURES}
     return {"losses": {split: {"reconstruction": r["offset_loss"] + r["pen_loss"],
                                "offset": r["offset_loss"], "pen": r["pen_loss"]}
                        for split, r in losses.items()},
-            "ended": ended,
+            "ended": {tau: int(sampling.ended(sketches, model.hps.max_seq_len).sum())
+                      for tau, sketches in drawings.items()},
+            "strokes": {tau: mean_strokes(sketches) for tau, sketches in drawings.items()},
             "parameters": sum(int(np.prod(w.shape)) for w in model.trainable_weights)}
+
+
+def mean_strokes(sketches) -> float:
+    """The mean number of strokes of stroke-3 sketches."""
+    return float(np.mean([strokes.count_strokes(sketch) for sketch in sketches]))
 
 
 def side_by_side_speeds() -> dict:
@@ -80,7 +88,9 @@ def main(runs: Path) -> None:
             temperatures=", ".join(map(str, TEMPERATURES)),
             losses="\n".join(f"| {split} | {r['reconstruction']:.3f} | {r['offset']:.3f} | "
                               f"{r['pen']:.3f} |" for split, r in numbers["losses"].items()),
-            ended=", ".join(f"{n} at {tau}" for tau, n in numbers["ended"].items())))
+            ended=", ".join(f"{n} at {tau}" for tau, n in numbers["ended"].items()),
+            strokes=", ".join(f"{n:.1f} at {tau}" for tau, n in numbers["strokes"].items()),
+            data_strokes=mean_strokes(sheep.test)))
         print(f"{name}: {numbers}", flush=True)
 
 
@@ -113,7 +123,7 @@ Ten drawings from nothing at each of the temperatures {temperatures} (a row each
 
 Evaluation in float32, pen loss masked like the offset loss, full batches of 100 in order. Of
 100 drawings from nothing (seed 0), these many end by themselves within `max_seq_len`:
-{ended}.
+{ended}; their mean number of strokes is {strokes} (the test sheep: {data_strokes:.1f}).
 
 The training data, `aaron_sheep`, is Copyright 2006 Aaron Koblin (*The Sheep Market*),
 licensed CC BY-NC 4.0 (non-commercial); these weights are derived from it and are shared under

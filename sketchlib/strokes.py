@@ -117,6 +117,15 @@ def stroke3_to_polylines(sketch) -> list[np.ndarray]:
     return [line for line in np.split(points, ends) if len(line)]
 
 
+def count_strokes(sketch) -> int:
+    """The strokes of a stroke-3 sketch ``(n, 3)``: its pen lifts, one more if its last row
+    does not lift the pen (a drawing cut off mid-stroke), and 0 for an empty one (a sampled
+    drawing that ended at its first step)."""
+    if len(sketch) == 0:
+        return 0
+    return len(stroke3_to_polylines(sketch))
+
+
 def polylines_to_stroke3(lines) -> np.ndarray:
     """List of strokes of absolute ``(x, y)`` points -> stroke-3 ``(n, 3)`` float64.
 

@@ -16,6 +16,7 @@ from sketchlib.strokes import (
     END_ROW,
     bounds,
     clamp,
+    count_strokes,
     denormalize,
     first_strokes,
     normalize,
@@ -187,6 +188,13 @@ def test_stroke3_to_polylines_example():
     np.testing.assert_array_equal(lines[0], [[0, 0], [1, 1], [2, 1]])
     np.testing.assert_array_equal(lines[1], [[4, 3], [4, 4]])
     assert all(line.dtype == np.float64 for line in lines)
+
+
+def test_count_strokes_counts_pen_lifts_and_a_stroke_cut_off():
+    assert count_strokes(EXAMPLE) == 2
+    assert count_strokes(EXAMPLE[:3]) == 2  # the second stroke, cut off before its lift
+    assert count_strokes(EXAMPLE[:2]) == 1
+    assert count_strokes(np.zeros((0, 3))) == 0  # a drawing that ended at once
 
 
 def test_polylines_to_stroke3_example_and_translation_invariance():
