@@ -42,3 +42,15 @@ def show_source(function) -> None:
     from IPython.display import Code, display
 
     display(Code(textwrap.dedent(inspect.getsource(function)), language="python"))
+
+
+def show_table(header, rows) -> None:
+    """Display a table in a notebook, as Markdown (so that the book renders it as a table):
+    ``header``, a list of column titles, and ``rows``, lists of cells of the same length
+    (anything ``str`` can print). The first column is aligned left, the others right."""
+    from IPython.display import Markdown, display
+
+    lines = [list(header), ["---"] + ["---:"] * (len(header) - 1), *map(list, rows)]
+    if any(len(line) != len(header) for line in lines):
+        raise ValueError(f"every row needs {len(header)} cells, as the header has")
+    display(Markdown("\n".join("| " + " | ".join(map(str, line)) + " |" for line in lines)))

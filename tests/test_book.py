@@ -109,6 +109,21 @@ def test_show_source_displays_a_dedented_method(monkeypatch):
     assert "self.initial_state_layer(z)" in code.data
 
 
+def test_show_table_displays_markdown_and_refuses_a_ragged_row(monkeypatch):
+    import IPython.display
+
+    import sketchlib
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    sketchlib.show_table(["cell", "loss"], [["LSTM", 0.5], ["HyperLSTM", "0.25"]])
+    (table,) = shown
+    assert table.data == ("| cell | loss |\n| --- | ---: |\n| LSTM | 0.5 |\n"
+                          "| HyperLSTM | 0.25 |")
+    with pytest.raises(ValueError, match="every row needs 2 cells"):
+        sketchlib.show_table(["cell", "loss"], [["LSTM"]])
+
+
 if __name__ == "__main__":  # rewrite the install cells of every chapter
     for path in NOTEBOOKS:
         notebook = json.loads(path.read_text())
