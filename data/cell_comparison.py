@@ -21,7 +21,7 @@ import numpy as np
 from recorded_runs import trained_and_exported
 from sketchlib import benchmark, checkpoints, datasets, draw, sampling, strokes, training
 
-STEPS = 20_000
+STEPS = 30_000
 CELLS = {"cells_lstm": "lstm", "cells_layer_norm": "layer_norm", "cells_hyper": "hyper"}
 TEMPERATURES = (0.2, 0.4, 0.5)  # stop rates at each; 0.5 is sampling's default
 SPEED_STEPS = 30  # timed training steps per cell, after 3 untimed ones

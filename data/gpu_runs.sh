@@ -78,7 +78,7 @@ for name in "${chosen[@]}"; do
       "enc_model=layer_norm,dec_model=layer_norm,num_steps=100000,save_every=$SAVE_EVERY${SIZE:+,$SIZE}"
   else
     train "$name" "$seconds" --hparams \
-      "dec_model=${name#cells_},dec_rnn_size=256,num_steps=20000,save_every=$SAVE_EVERY${SIZE:+,$SIZE}"
+      "dec_model=${name#cells_},dec_rnn_size=256,num_steps=30000,save_every=$SAVE_EVERY${SIZE:+,$SIZE}"
   fi
 done
 # Only the newest and the best checkpoint of each run travel back (training keeps no others).
