@@ -46,13 +46,9 @@ def measure(model, sheep) -> dict:
                        for split, r in losses.items()},
             "ended": {tau: int(sampling.ended(sketches, model.hps.max_seq_len).sum())
                       for tau, sketches in drawings.items()},
-            "strokes": {tau: mean_strokes(sketches) for tau, sketches in drawings.items()},
+            "strokes": {tau: strokes.mean_strokes(sketches)
+                        for tau, sketches in drawings.items()},
             "parameters": sum(int(np.prod(w.shape)) for w in model.trainable_weights)}
-
-
-def mean_strokes(sketches) -> float:
-    """The mean number of strokes of stroke-3 sketches."""
-    return float(np.mean([strokes.count_strokes(sketch) for sketch in sketches]))
 
 
 def side_by_side_speeds() -> dict:
@@ -90,7 +86,7 @@ def main(runs: Path) -> None:
                               f"{r['pen']:.3f} |" for split, r in numbers["losses"].items()),
             ended=", ".join(f"{n} at {tau}" for tau, n in numbers["ended"].items()),
             strokes=", ".join(f"{n:.1f} at {tau}" for tau, n in numbers["strokes"].items()),
-            data_strokes=mean_strokes(sheep.test)))
+            data_strokes=strokes.mean_strokes(sheep.test)))
         print(f"{name}: {numbers}", flush=True)
 
 

@@ -126,6 +126,11 @@ def count_strokes(sketch) -> int:
     return len(stroke3_to_polylines(sketch))
 
 
+def mean_strokes(sketches) -> float:
+    """The mean of :func:`count_strokes` over stroke-3 sketches."""
+    return float(np.mean([count_strokes(sketch) for sketch in sketches]))
+
+
 def polylines_to_stroke3(lines) -> np.ndarray:
     """List of strokes of absolute ``(x, y)`` points -> stroke-3 ``(n, 3)`` float64.
 

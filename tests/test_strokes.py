@@ -19,6 +19,7 @@ from sketchlib.strokes import (
     count_strokes,
     denormalize,
     first_strokes,
+    mean_strokes,
     normalize,
     polylines_to_stroke3,
     rdp,
@@ -195,6 +196,7 @@ def test_count_strokes_counts_pen_lifts_and_a_stroke_cut_off():
     assert count_strokes(EXAMPLE[:3]) == 2  # the second stroke, cut off before its lift
     assert count_strokes(EXAMPLE[:2]) == 1
     assert count_strokes(np.zeros((0, 3))) == 0  # a drawing that ended at once
+    assert mean_strokes([EXAMPLE, EXAMPLE[:2], np.zeros((0, 3))]) == 1.0
 
 
 def test_polylines_to_stroke3_example_and_translation_invariance():
