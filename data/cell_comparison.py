@@ -98,7 +98,8 @@ aaron_sheep ({seconds:,.0f} s of training on a 2-core CPU, over several sessions
 else as the reference. The weights are those of the last step. Measured afterwards side by
 side with the other two cells, one training step takes {speed:.2f} s here, {ratio:.1f} times
 the LSTM's. A model for the comparison, not the book's sheep drawer: that is `sheep_decoder`,
-an LSTM of the same size trained for 32,500 steps. Made by `python data/cell_comparison.py`,
+another run of the LSTM's command (stopped at 32,500 steps; chapter 6 compares the two
+runs). Made by `python data/cell_comparison.py`,
 which ran
 
     {command}
