@@ -16,10 +16,9 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from recorded_runs import trained_and_exported
 from sketchlib import benchmark, checkpoints, datasets, draw, sampling, strokes, training
+from sketchlib.model import count_parameters
 
 STEPS = 30_000
 CELLS = {"cells_lstm": "lstm", "cells_layer_norm": "layer_norm", "cells_hyper": "hyper"}
@@ -48,7 +47,7 @@ def measure(model, sheep) -> dict:
                       for tau, sketches in drawings.items()},
             "strokes": {tau: strokes.mean_strokes(sketches)
                         for tau, sketches in drawings.items()},
-            "parameters": sum(int(np.prod(w.shape)) for w in model.trainable_weights)}
+            "parameters": count_parameters(model)}
 
 
 def side_by_side_speeds() -> dict:

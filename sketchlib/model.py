@@ -9,6 +9,8 @@ and emits ``(B, N, 3 + 6M)`` mixture parameters. In the conditional model its in
 
 from __future__ import annotations
 
+import math
+
 import keras
 from keras import ops
 
@@ -25,6 +27,12 @@ def make_cell(kind: str, units: int, dtype=None):
     """A recurrent cell by its ``dec_model`` / ``enc_model`` name (checked by
     :class:`~sketchlib.hparams.HParams`)."""
     return CELLS[kind](units, dtype=dtype)
+
+
+def count_parameters(layer) -> int:
+    """The number of trainable parameters of a built Keras layer or model (the entries of
+    its trainable weights)."""
+    return sum(math.prod(weight.shape) for weight in layer.trainable_weights)
 
 
 @keras.saving.register_keras_serializable(package="sketchlib")

@@ -13,7 +13,7 @@ from sketchlib.batching import make_batch
 from sketchlib.checkpoints import load_model, read_log
 from sketchlib.encoder import annealed_kl_weight, kl_cost, kl_divergence, reparameterize
 from sketchlib.hparams import HParams
-from sketchlib.model import SketchRNN
+from sketchlib.model import SketchRNN, count_parameters
 from sketchlib.synthetic import synthetic_dataset
 from sketchlib.training import code_worth, evaluate, train
 from test_cells import hyper_lstm_parameters
@@ -25,10 +25,6 @@ HPS = HParams(dec_rnn_size=32, enc_rnn_size=16, z_size=8, num_mixture=3, max_seq
 def inputs_of(batch):
     return {"encoder_input": batch.encoder_input, "decoder_input": batch.decoder_input,
             "lengths": batch.lengths}
-
-
-def trainable_count(model) -> int:
-    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
 
 
 @pytest.mark.shared_files("aaron_sheep.npz")
@@ -152,7 +148,7 @@ def test_default_size_matches_the_reference_count(cell, expected):
     if cell == "hyper":
         state, cell_count = 2 * d + 2 * 256, hyper_lstm_parameters(x, d)
     decoder = (z * state + state) + cell_count + output
-    assert trainable_count(model) == encoder + decoder == expected
+    assert count_parameters(model) == encoder + decoder == expected
 
 
 def test_evaluation_uses_mu_and_the_fixed_kl_weight():

@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from sketchlib import checkpoints, datasets, pretrained, sampling, training, draw, similarity
 from sketchlib.benchmark import _machine
+from sketchlib.model import count_parameters
 
 run, dest = sys.argv[1], sys.argv[2]
 if "--export" in sys.argv:
@@ -20,7 +21,7 @@ model = pretrained.load(dest)
 best = json.load(open(os.path.join(run, "best.json")))
 log = checkpoints.read_log(os.path.join(run, "log.csv"))
 print("machine:", _machine())
-n_train = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+n_train = count_parameters(model)
 print(f"best step {best['step']}, last step {int(log['step'][-1])}, training seconds at best "
       f"{best['seconds']:.0f}, at last {log['seconds'][-1]:.0f}; trainable params {n_train:,d}")
 sheep = datasets.load_dataset("aaron_sheep")
