@@ -39,14 +39,10 @@ def measure(model, sheep) -> dict:
     mean number of strokes."""
     losses = {split: training.evaluate(model, sheep.split(split))
               for split in ("train", "valid", "test")}
-    drawings = {tau: sampling.sample(model, 100, tau, seed=0) for tau in TEMPERATURES}
     return {"losses": {split: {"reconstruction": r["offset_loss"] + r["pen_loss"],
                                "offset": r["offset_loss"], "pen": r["pen_loss"]}
                        for split, r in losses.items()},
-            "ended": {tau: int(sampling.ended(sketches, model.hps.max_seq_len).sum())
-                      for tau, sketches in drawings.items()},
-            "strokes": {tau: strokes.mean_strokes(sketches)
-                        for tau, sketches in drawings.items()},
+            **sampling.ends_and_strokes(model, TEMPERATURES, n=100, seed=0),
             "parameters": count_parameters(model)}
 
 

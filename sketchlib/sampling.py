@@ -27,7 +27,7 @@ from keras import ops
 
 from . import mdn
 from .batching import START_TOKEN, make_batch
-from .strokes import stroke5_to_stroke3
+from .strokes import mean_strokes, stroke5_to_stroke3
 
 #: The temperature of :func:`sample` and ``sketchlib sample`` when none is given.
 DEFAULT_TEMPERATURE = 0.5
@@ -229,14 +229,23 @@ def ended(drawings, max_len: int) -> np.ndarray:
     return np.array([0 < len(d) < max_len for d in drawings], dtype=bool)
 
 
+def ends_and_strokes(model, temperatures=(0.2, 0.4, DEFAULT_TEMPERATURE), n: int = 100,
+                     seed=0, z=None) -> dict:
+    """``{"ended": {temperature: how many of n drawings end by themselves}, "strokes":
+    {temperature: their mean number of strokes}}`` (:func:`ended`,
+    :func:`~sketchlib.strokes.mean_strokes`), each temperature drawing ``n`` sketches with the
+    same ``seed``. A conditional model draws from ``z`` ``(n, N_z)``, or from ``N(0, I)``."""
+    drawings = {tau: sample(model, n, tau, seed=seed, z=z) for tau in temperatures}
+    return {"ended": {tau: int(ended(d, model.hps.max_seq_len).sum())
+                      for tau, d in drawings.items()},
+            "strokes": {tau: mean_strokes(d) for tau, d in drawings.items()}}
+
+
 def end_counts(model, temperatures=(0.2, 0.4, DEFAULT_TEMPERATURE), n: int = 100,
                seed=0, z=None) -> dict:
-    """``{temperature: how many of n drawings end by themselves}`` (:func:`ended`), each
-    temperature drawing ``n`` sketches with the same ``seed``: the count every model card
-    gives. A conditional model draws from ``z`` ``(n, N_z)``, or from ``N(0, I)``."""
-    max_len = model.hps.max_seq_len
-    return {tau: int(ended(sample(model, n, tau, seed=seed, z=z), max_len).sum())
-            for tau in temperatures}
+    """``{temperature: how many of n drawings end by themselves}``: the count every model card
+    gives (the ``"ended"`` of :func:`ends_and_strokes`)."""
+    return ends_and_strokes(model, temperatures, n, seed, z)["ended"]
 
 
 # ----------------------------------------------------------------------------- latent space

@@ -15,8 +15,9 @@ from sketchlib import mdn, pretrained, set_seed
 from sketchlib.batching import START_TOKEN
 from sketchlib.checkpoints import load_model, save_checkpoint
 from sketchlib.hparams import HParams
-from sketchlib.sampling import (draw_noise, end_counts, ended, sample, sample_offset_and_pen,
-                                sample_stroke5)
+from sketchlib.sampling import (draw_noise, end_counts, ended, ends_and_strokes, sample,
+                                sample_offset_and_pen, sample_stroke5)
+from sketchlib.strokes import mean_strokes
 from sketchlib.training import build_model
 
 HPS = HParams(conditional=False, dec_rnn_size=16, num_mixture=3, batch_size=10, max_seq_len=40)
@@ -211,7 +212,8 @@ def test_sketches_are_cut_at_their_first_end_state(model):
 def test_ended_counts_drawings_that_stopped_by_themselves(model):
     """ended(): a drawing ended if its stroke-5 rows hold an end state after the first row;
     a drawing cut at max_len rows never ended, an empty one ended at its first step (counted
-    as not ending by itself). end_counts() counts them per temperature, same seed."""
+    as not ending by itself). end_counts() counts them per temperature, same seed;
+    ends_and_strokes() also gives the same drawings' mean number of strokes."""
     drawings = [np.zeros((0, 3)), np.zeros((5, 3)), np.zeros((39, 3)), np.zeros((40, 3))]
     np.testing.assert_array_equal(ended(drawings, 40), [False, True, True, False])
     rows = sample_stroke5(model, 50, temperature=0.3, seed=1)
@@ -221,6 +223,9 @@ def test_ended_counts_drawings_that_stopped_by_themselves(model):
     counts = end_counts(model, (0.2, 1.0), n=50, seed=1)
     assert list(counts) == [0.2, 1.0]
     assert all(0 <= c <= 50 for c in counts.values())
+    numbers = ends_and_strokes(model, (0.3,), n=50, seed=1)  # the same 50 drawings
+    assert numbers["ended"] == {0.3: expected}
+    assert numbers["strokes"] == {0.3: mean_strokes(sample(model, 50, 0.3, seed=1))}
 
 
 def test_max_len_defaults_to_the_models(model):
