@@ -1,6 +1,13 @@
-"""Sphinx extension of the book: what the drawing page (chapters/draw_in_your_browser.md)
-needs, put into the built book's ``_static/sketch/`` so that it works from any static host and
-from disk with no request to another site:
+"""Sphinx extension of the book: the browser libraries its pages need, copied from the npm
+packages installed in ``browser/`` (``cd browser && npm ci``) into the built book's
+``_static/``, so that every page works from any static host and from disk (offline, in a
+classroom) with no request to another site.
+
+``_static/mathjax/``: MathJax 3, which typesets the equations (``mathjax_path`` in
+``_config.yml`` points there): its combined TeX component, the CommonHTML fonts, the TeX
+extensions it loads on demand, and the menu's accessibility tools.
+
+``_static/sketch/``, what the drawing page (chapters/draw_in_your_browser.md) needs:
 
 * ``magentasketch.js``: Magenta's browser library, from the npm package ``@magenta/sketch``
   installed in ``browser/`` (``cd browser && npm ci``);
@@ -19,19 +26,33 @@ from pathlib import Path
 from sphinx.errors import ExtensionError
 
 LIBRARY = Path("browser/node_modules/@magenta/sketch/dist/magentasketch.js")
+MATHJAX = Path("browser/node_modules/mathjax/es5")
+# What the pages use of MathJax's 24 MB: the component that mathjax_path names and the
+# folders it loads from (fonts, TeX extensions on demand, the menu and its accessibility).
+MATHJAX_PARTS = ("tex-mml-chtml.js", "output/chtml", "input/tex/extensions", "ui", "a11y",
+                 "sre")
 MODELS = ("sheep_decoder",)
 
 
+def _installed(app, path: Path, what: str) -> Path:
+    full = Path(app.srcdir) / path
+    if not full.exists():
+        raise ExtensionError(f"{path} is missing: {what}; run `(cd browser && npm ci)` first "
+                             "(Node.js 18+)")
+    return full
+
+
 def _library(app) -> Path:
-    path = Path(app.srcdir) / LIBRARY
-    if not path.is_file():
-        raise ExtensionError(f"{LIBRARY} is missing: the drawing page needs Magenta's browser "
-                             "library; run `(cd browser && npm ci)` first (Node.js 18+)")
-    return path
+    return _installed(app, LIBRARY, "the drawing page needs Magenta's browser library")
+
+
+def _mathjax(app) -> Path:
+    return _installed(app, MATHJAX, "the equations need MathJax")
 
 
 def _check(app) -> None:
     _library(app)  # fail before the notebooks run, not after
+    _mathjax(app)
 
 
 def _write(app, exception) -> None:
@@ -39,6 +60,14 @@ def _write(app, exception) -> None:
         return
     from sketchlib import browser, pad, pretrained
 
+    mathjax = Path(app.outdir) / "_static" / "mathjax"
+    for part in MATHJAX_PARTS:
+        source, destination = _mathjax(app) / part, mathjax / part
+        if source.is_dir():
+            shutil.copytree(source, destination, dirs_exist_ok=True)
+        else:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, destination)
     target = Path(app.outdir) / "_static" / "sketch"
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(_library(app), target / LIBRARY.name)
