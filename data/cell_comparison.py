@@ -46,14 +46,25 @@ def measure(model, sheep) -> dict:
             "parameters": count_parameters(model)}
 
 
-def side_by_side_speeds() -> dict:
-    """Seconds per training step of each cell at the runs' settings, measured one after
-    another in fresh processes on the same batches (so that their ratios are fair), with
-    :mod:`sketchlib.benchmark`."""
+def side_by_side_speeds(bfloat16: bool) -> dict:
+    """Seconds per training step of each cell at the runs' settings, in mixed bfloat16 or in
+    float32, measured one after another in fresh processes on the same batches (so that their
+    ratios are fair), with :mod:`sketchlib.benchmark`."""
     root = Path(__file__).resolve().parents[1]
-    return {name: benchmark.time_training_in_process(root, "aaron_sheep", 256, True, True,
+    return {name: benchmark.time_training_in_process(root, "aaron_sheep", 256, True, bfloat16,
                                                      SPEED_STEPS, cell=cell)
             for name, cell in CELLS.items()}
+
+
+def precision(log_root: Path) -> str:
+    """How the run in ``log_root`` computed its recurrence, from its ``data.json``."""
+    data = json.loads((log_root / "data.json").read_text())
+    changes = data.get("precision_changes", [])
+    first = data["bfloat16"] if not changes else not changes[0]["bfloat16"]
+    name = {True: "mixed bfloat16", False: "float32"}
+    return ", ".join([f"in {name[first]}"] + [
+        f"from step {change['step']:,d} in {name[change['bfloat16']]} (resumed on a CPU that "
+        f"computes it faster)" for change in changes])
 
 
 def main(runs: Path) -> None:
@@ -61,13 +72,15 @@ def main(runs: Path) -> None:
     folders = {name: Path(__file__).parent / "pretrained" / name for name in CELLS}
     models = {name: trained_and_exported(command(name, runs), runs / name, STEPS, folder)
               for name, folder in folders.items()}
-    speeds = side_by_side_speeds()
+    speeds = side_by_side_speeds(bfloat16=True)
+    speeds_float32 = side_by_side_speeds(bfloat16=False)
     for name, model in models.items():
         destination = folders[name]
         numbers = measure(model, sheep)
         log = checkpoints.read_log(runs / name / "log.csv")
         numbers["seconds"] = float(log["seconds"][-1])
         numbers["seconds_per_step"] = speeds[name]
+        numbers["seconds_per_step_float32"] = speeds_float32[name]
         (destination / "results.json").write_text(json.dumps(numbers, indent=1) + "\n")
         rows = [sampling.sample(model, 10, tau, seed=0) for tau in TEMPERATURES]
         draw.plot_grid([s for row in rows for s in row], ncols=10, size=1.4,
@@ -76,6 +89,7 @@ def main(runs: Path) -> None:
             name=name, cell=CELLS[name], command=" ".join(command(name, Path("runs"))),
             steps=STEPS, seconds=numbers["seconds"], parameters=numbers["parameters"],
             speed=speeds[name], ratio=speeds[name] / speeds["cells_lstm"],
+            speed_float32=speeds_float32[name], precision=precision(runs / name),
             temperatures=", ".join(map(str, TEMPERATURES)),
             losses="\n".join(f"| {split} | {r['reconstruction']:.3f} | {r['offset']:.3f} | "
                               f"{r['pen']:.3f} |" for split, r in numbers["losses"].items()),
@@ -90,9 +104,10 @@ CARD = """# {name}
 A decoder-only Sketch-RNN with a `{cell}` decoder of 256 units ({parameters:,d} parameters),
 one of chapter 6's three cells compared on the same data: {steps:,d} steps of 100 sheep on
 aaron_sheep ({seconds:,.0f} s of training on a 2-core CPU, over several sessions), seed 0, all
-else as the reference. The weights are those of the last step. Measured afterwards side by
-side with the other two cells, one training step takes {speed:.2f} s here, {ratio:.1f} times
-the LSTM's. A model for the comparison, not the book's sheep drawer: that is `sheep_decoder`,
+else as the reference; the recurrence ran {precision}. The weights are those of the last
+step. Measured afterwards side by side with the other two cells, one training step takes
+{speed:.2f} s here in mixed bfloat16, {ratio:.1f} times the LSTM's ({speed_float32:.2f} s in
+float32). A model for the comparison, not the book's sheep drawer: that is `sheep_decoder`,
 another run of the LSTM's command (stopped at 32,500 steps; chapter 6 compares the two
 runs). Made by `python data/cell_comparison.py`,
 which ran

@@ -47,9 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--group-by-length", action="store_true",
                        help="batch sketches of similar length (about 2x faster on CPU)")
-    train.add_argument("--bfloat16", action="store_true",
-                       help="run the recurrence in mixed bfloat16 (faster on CPUs with "
-                            "AVX512-BF16; slower elsewhere); weights and loss stay float32")
+    precision = train.add_mutually_exclusive_group()
+    precision.add_argument("--bfloat16", action="store_true", default=None,
+                           help="run the recurrence in mixed bfloat16 (faster on CPUs with "
+                                "AVX512-BF16; slower elsewhere); weights and loss stay float32")
+    precision.add_argument("--float32", dest="bfloat16", action="store_false",
+                           help="run it in float32 (the default of a new run; a resumed run "
+                                "keeps its own precision unless one of these two is given)")
     train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None,
                        help="0 silent, 1 progress bar, 2 one line per checkpoint interval "
                             "(default: 1 in a terminal, else 2)")

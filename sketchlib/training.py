@@ -240,7 +240,7 @@ def _nan_advice(hps: HParams, log_root: Path) -> str:
 
 
 def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
-          seed: int = 0, group_by_length: bool = False, bfloat16: bool = False,
+          seed: int = 0, group_by_length: bool = False, bfloat16: bool | None = None,
           verbose="auto", jit_compile=False) -> SketchRNN:
     """Train (or resume, with ``resume=True``) a model on ``dataset`` for ``hps.num_steps``
     steps (rounded up to a multiple of ``hps.save_every``), checkpointing every
@@ -250,7 +250,11 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
 
     Everything is checked before anything is written: a bad setting leaves ``log_root`` as
     it was. Interrupted at any moment (even by kill -9), a run loses at most the steps since
-    its last checkpoint, and ``resume=True`` continues it exactly."""
+    its last checkpoint, and ``resume=True`` continues it exactly.
+
+    ``bfloat16`` (mixed precision of the recurrence) is the machine's choice, not the run's:
+    a resumed run keeps its precision unless ``bfloat16`` is given, and a change is recorded
+    with its step in ``data.json`` (``precision_changes``)."""
     log_root = Path(log_root)
     say = print if verbose != 0 else (lambda *args: None)
     if not len(dataset.valid):
@@ -264,10 +268,11 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
     if len(dataset.train) < hps.batch_size:
         raise ValueError(f"{len(dataset.train)} training sketches (of at most "
                          f"{dataset.max_seq_len} rows) is fewer than batch_size={hps.batch_size}")
-    if resume and (log_root / "latest.json").exists():
+    resumed = resume and (log_root / "latest.json").exists()
+    if resumed:
         data = json.loads((log_root / DATA).read_text())
         seed, group_by_length = data["seed"], data["group_by_length"]
-        bfloat16 = data.get("bfloat16", False)
+        bfloat16 = data.get("bfloat16", False) if bfloat16 is None else bool(bfloat16)
     train_batches = SketchBatches(
         dataset.train, hps.batch_size, hps.max_seq_len, augment=True, seed=seed,
         group_by_length=group_by_length, scale=hps.random_scale_factor,
@@ -278,7 +283,7 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
     set_seed(seed)
     model = build_model(hps, jit_compile, bfloat16)
     state = {"step": 0}
-    if resume and (log_root / "latest.json").exists():
+    if resumed:
         state = restore_checkpoint(model, find_checkpoint(log_root, "latest"))
     if state["step"] % hps.save_every:
         raise ValueError(f"checkpoint step {state['step']} is not a multiple of save_every "
@@ -288,6 +293,12 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
         say(f"{log_root} has already reached step {state['step']} of {total}: nothing to do "
             "(raise num_steps with --hparams to go on)")
         return model
+    if resumed and bfloat16 != data.get("bfloat16", False):
+        data["precision_changes"] = data.get("precision_changes", []) + [
+            {"step": state["step"], "bfloat16": bfloat16}]
+        data["bfloat16"] = bfloat16
+        say(f"from step {state['step']} on, the recurrence runs in "
+            f"{'mixed bfloat16' if bfloat16 else 'float32'}")
     log_root.mkdir(parents=True, exist_ok=True)
     write_json(log_root / DATA, data)  # first: a log root with hparams.json has data.json
     hps.save(log_root / HPARAMS)

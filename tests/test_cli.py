@@ -90,6 +90,32 @@ def test_train_then_resume(npz, tmp_path, capsys):
     assert HParams.load(log_root / "hparams.json").num_steps == 6
 
 
+def test_a_resumed_run_keeps_its_precision_unless_told_and_records_a_change(npz, tmp_path,
+                                                                              capsys):
+    """Precision is the machine's choice: --resume keeps the run's (bfloat16 here) without a
+    flag; --float32 switches it, and data.json records from which step. Both flags at once
+    are a one-line error (status 2)."""
+    log_root = tmp_path / "run"
+    arguments = ["train", "--data", str(npz), "--log-root", str(log_root), "--verbose", "2"]
+
+    def data():
+        return json.loads((log_root / "data.json").read_text())
+
+    assert main(arguments + ["--bfloat16", "--hparams", HPARAMS + ",num_steps=2"]) == 0
+    assert main(arguments + ["--resume", "--hparams", "num_steps=4"]) == 0
+    assert data()["bfloat16"] is True and "precision_changes" not in data()
+    assert "runs in" not in capsys.readouterr().out
+    assert main(arguments + ["--resume", "--float32", "--hparams", "num_steps=6"]) == 0
+    assert "from step 4 on, the recurrence runs in float32" in capsys.readouterr().out
+    assert data()["bfloat16"] is False
+    assert data()["precision_changes"] == [{"step": 4, "bfloat16": False}]
+    assert log_steps(log_root) == [2, 4, 6]
+    with pytest.raises(SystemExit) as stop:
+        main(arguments + ["--resume", "--float32", "--bfloat16"])
+    assert stop.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
 def test_sample_svg_holds_the_models_sketches(run, tmp_path, capsys):
     """sample --out x.svg: a grid of the sketches sampling.sample draws for the same model,
     seed and temperature, one <path> per stroke."""
