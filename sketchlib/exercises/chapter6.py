@@ -50,7 +50,7 @@ def check_layer_norm(function) -> bool:
             "the variance is the mean squared deviation (np.var, ddof 0), not the unbiased "
             "estimate.": _numpy_norm(x, gain, shift, 4, ddof=1),
             "add epsilon = 1e-3 to the variance before the square root: a nearly constant "
-            "block (as the third one here) would otherwise be blown up.":
+            "block (one of the test cases has one) would otherwise be blown up.":
                 _numpy_norm(x, gain, shift, 4, epsilon=0.0),
             "after normalising, scale by gain and add shift.": _numpy_norm(
                 x, np.ones_like(gain), np.zeros_like(shift), 4),
