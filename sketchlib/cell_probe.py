@@ -1,6 +1,7 @@
 """Inside the decoder's cell while it reads a drawing: the gate pre-activations of every step
 (before the nonlinearities, or before the layer norm) and, for the HyperLSTM, the scales its
-hyper network gives the 8 weight blocks. Chapter 6 plots them."""
+hyper network gives the 8 weight blocks, and how those scales change where a new stroke
+begins. Chapter 6 plots them."""
 
 from __future__ import annotations
 
@@ -42,3 +43,20 @@ def trace_cell(model, sketch, z=None) -> dict:
     if hyper:
         trace["scales"] = np.concatenate(scales)
     return trace
+
+
+def new_stroke_steps(sketch) -> np.ndarray:
+    """The steps of :func:`trace_cell` that read a move to the start of a new stroke: the row
+    after each pen lift (but the last), which step ``i`` reads as row ``i - 1``."""
+    return np.flatnonzero(np.asarray(sketch)[:-2, 2]) + 2
+
+
+def scales_at_new_strokes(sketch, scales) -> np.ndarray:
+    """Each block's mean ``|scale|`` over its units at the :func:`new_stroke_steps` of
+    ``sketch``, over its mean at the other steps: ``(8,)``, from the ``"scales"`` ``(n, 8,
+    units)`` of :func:`trace_cell`. Needs a sketch of at least two strokes."""
+    size = np.abs(scales).mean(axis=2)  # (n, 8)
+    at_start = np.isin(np.arange(len(size)), new_stroke_steps(sketch))
+    if not at_start.any():
+        raise ValueError("the sketch has a single stroke: no step reads a new stroke's start")
+    return size[at_start].mean(axis=0) / size[~at_start].mean(axis=0)

@@ -7,7 +7,7 @@ import pytest
 
 from sketchlib import set_seed
 from sketchlib.batching import make_batch
-from sketchlib.cell_probe import trace_cell
+from sketchlib.cell_probe import new_stroke_steps, scales_at_new_strokes, trace_cell
 from sketchlib.checkpoints import built_model
 from sketchlib.hparams import HParams
 from sketchlib.synthetic import synthetic_dataset
@@ -54,3 +54,16 @@ def test_preactivations_give_the_decoders_hidden_states(cell, conditional):
     if cell == "hyper":
         assert trace["scales"].shape == (n, 8, 8)
         assert trace["scales"].std(axis=0).max() > 1e-3  # they change along the drawing
+
+
+def test_new_stroke_steps_are_the_steps_that_read_a_new_strokes_first_move():
+    """Two pen lifts inside the sketch (rows 1 and 3) and the final one (row 5): the moves to
+    the new strokes are rows 2 and 4, read at steps 3 and 5."""
+    sketch = np.array([[1, 0, 0], [1, 0, 1], [5, 5, 0], [1, 0, 1], [5, 5, 0], [1, 0, 1]])
+    assert new_stroke_steps(sketch).tolist() == [3, 5]
+    scales = np.ones((6, 8, 4))
+    scales[[3, 5], 2] = -3.0  # block 2 three times larger (in size) at those steps
+    scales[[0, 1, 2, 4], 7] = 0.5  # block 7 half as large elsewhere
+    assert scales_at_new_strokes(sketch, scales) == pytest.approx([1, 1, 3, 1, 1, 1, 1, 2])
+    with pytest.raises(ValueError, match="single stroke"):
+        scales_at_new_strokes(sketch[:2], scales[:2])
