@@ -272,7 +272,8 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
     if resumed:
         data = json.loads((log_root / DATA).read_text())
         seed, group_by_length = data["seed"], data["group_by_length"]
-        bfloat16 = data.get("bfloat16", False) if bfloat16 is None else bool(bfloat16)
+        saved_bfloat16 = data.get("bfloat16", False)
+        bfloat16 = saved_bfloat16 if bfloat16 is None else bool(bfloat16)
     train_batches = SketchBatches(
         dataset.train, hps.batch_size, hps.max_seq_len, augment=True, seed=seed,
         group_by_length=group_by_length, scale=hps.random_scale_factor,
@@ -293,7 +294,7 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
         say(f"{log_root} has already reached step {state['step']} of {total}: nothing to do "
             "(raise num_steps with --hparams to go on)")
         return model
-    if resumed and bfloat16 != data.get("bfloat16", False):
+    if resumed and bfloat16 != saved_bfloat16:
         data["precision_changes"] = data.get("precision_changes", []) + [
             {"step": state["step"], "bfloat16": bfloat16}]
         data["bfloat16"] = bfloat16

@@ -39,12 +39,10 @@ def test_a_begun_run_resumes_in_the_faster_precision(tmp_path, calls, monkeypatc
     assert len(calls) == 2
 
 
-def test_bfloat16_arithmetic_reads_the_cpu_flags(tmp_path, monkeypatch):
+def test_bfloat16_arithmetic_reads_the_cpu_flags(tmp_path):
     cpuinfo = tmp_path / "cpuinfo"
-    real_path = recorded_runs.Path
-    monkeypatch.setattr(recorded_runs, "Path", lambda _: real_path(cpuinfo))
-    assert not recorded_runs.bfloat16_arithmetic()  # no /proc/cpuinfo (not Linux)
+    assert not recorded_runs.bfloat16_arithmetic(cpuinfo)  # no /proc/cpuinfo (not Linux)
     cpuinfo.write_text("flags\t\t: fpu sse2 avx avx2 fma avx512f\n")
-    assert not recorded_runs.bfloat16_arithmetic()
+    assert not recorded_runs.bfloat16_arithmetic(cpuinfo)
     cpuinfo.write_text("flags\t\t: fpu avx2 avx512f avx512_bf16\n")
-    assert recorded_runs.bfloat16_arithmetic()
+    assert recorded_runs.bfloat16_arithmetic(cpuinfo)
