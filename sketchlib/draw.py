@@ -75,10 +75,12 @@ class SketchFigure(Figure):
 
 
 def plot_grid(sketches, ncols: int = 5, titles=None, size: float = 2.0, title=None,
-              **kwargs):
+              row_titles=None, **kwargs):
     """Draw sketches in a grid of ``ncols`` columns, under an optional figure ``title``;
-    returns the figure. ``kwargs`` go to :func:`plot_sketch` (e.g. ``color_by_order=True``).
-    An empty sketch is shown as "(empty)", as in :func:`grid_svg`.
+    returns the figure. ``titles`` (one per sketch) are centred above each sketch,
+    ``row_titles`` (one per row) start at each row's left edge and may run across the row.
+    ``kwargs`` go to :func:`plot_sketch` (e.g. ``color_by_order=True``). An empty sketch is
+    shown as "(empty)", as in :func:`grid_svg`.
 
     The figure is not registered with pyplot: a notebook shows it once, as the value of the
     cell it ends (a pyplot figure would also be shown when the cell finishes: twice); in a
@@ -88,6 +90,8 @@ def plot_grid(sketches, ncols: int = 5, titles=None, size: float = 2.0, title=No
         raise ValueError("plot_grid needs at least one sketch")
     ncols = min(ncols, count)
     nrows = math.ceil(count / ncols)
+    if row_titles is not None and len(row_titles) != nrows:
+        raise ValueError(f"plot_grid has {nrows} rows but {len(row_titles)} row titles")
     fig = SketchFigure(figsize=(size * ncols, size * nrows))
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for i, ax in enumerate(axes.flat):
@@ -96,6 +100,8 @@ def plot_grid(sketches, ncols: int = 5, titles=None, size: float = 2.0, title=No
                         **kwargs)
         else:
             ax.set_axis_off()
+    for ax, row_title in zip(axes[:, 0], row_titles or []):
+        ax.set_title(row_title, loc="left", fontsize=10)
     if title:
         fig.suptitle(title, fontsize=11)
     fig.tight_layout()

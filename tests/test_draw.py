@@ -83,6 +83,16 @@ def test_empty_sketch_is_shown_as_a_word_and_grid_takes_a_title(square):
     assert [t.get_text() for t in fig.axes[1].texts] == ["(empty)"]
 
 
+def test_plot_grid_row_titles_start_at_each_rows_left_edge(face, square):
+    fig = plot_grid([face, square] * 3, ncols=3, row_titles=["first row", "second row"])
+    first_column = [fig.axes[0], fig.axes[3]]
+    assert [ax.get_title(loc="left") for ax in first_column] == ["first row", "second row"]
+    assert all(ax.get_title() == "" for ax in fig.axes)  # no centred titles
+    assert all(ax.get_title(loc="left") == "" for ax in fig.axes if ax not in first_column)
+    with pytest.raises(ValueError, match="2 rows but 3 row titles"):
+        plot_grid([face, square] * 3, ncols=3, row_titles=["a", "b", "c"])
+
+
 def test_plot_grid_fewer_sketches_than_columns(square):
     fig = plot_grid([square, square], ncols=5)
     assert len(fig.axes) == 2
