@@ -58,13 +58,11 @@ def side_by_side_speeds(bfloat16: bool) -> dict:
 
 def precision(log_root: Path) -> str:
     """How the run in ``log_root`` computed its recurrence, from its ``data.json``."""
-    data = json.loads((log_root / "data.json").read_text())
-    changes = data.get("precision_changes", [])
-    first = data["bfloat16"] if not changes else not changes[0]["bfloat16"]
+    history = training.precision_history(json.loads((log_root / "data.json").read_text()))
     name = {True: "mixed bfloat16", False: "float32"}
-    return ", ".join([f"in {name[first]}"] + [
-        f"from step {change['step']:,d} in {name[change['bfloat16']]} (resumed on a CPU that "
-        f"computes it faster)" for change in changes])
+    return ", ".join([f"in {name[history[0][1]]}"] + [
+        f"from step {step:,d} in {name[bfloat16]} (resumed on a CPU that computes it faster)"
+        for step, bfloat16 in history[1:]])
 
 
 def main(runs: Path) -> None:

@@ -198,6 +198,15 @@ class Checkpointer(keras.callbacks.Callback):
         point_to(self.log_root, checkpoint, state, pointers)
 
 
+def precision_history(data: dict) -> list[tuple[int, bool]]:
+    """How a run computed its recurrence, from its ``data.json`` contents: ``(step,
+    bfloat16)`` pairs, the first from step 0, then one from each step where a resumed run
+    switched (its log's row of that step was measured before the switch)."""
+    changes = data.get("precision_changes", [])
+    first = not changes[0]["bfloat16"] if changes else bool(data.get("bfloat16", False))
+    return [(0, first)] + [(change["step"], change["bfloat16"]) for change in changes]
+
+
 def _check_log_root(log_root: Path, hps: HParams, data: dict, resume: bool) -> None:
     """Refuse to mix runs: a new run needs a log root without a model, a resumed one the same
     model. A run stopped before its first checkpoint resumes from step 0."""

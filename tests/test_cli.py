@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from sketchlib.cli import main
+from sketchlib.training import precision_history
 from sketchlib.hparams import HParams
 from sketchlib.pretrained import load
 from sketchlib.sampling import DEFAULT_TEMPERATURE, sample
@@ -104,11 +105,13 @@ def test_a_resumed_run_keeps_its_precision_unless_told_and_records_a_change(npz,
     assert main(arguments + ["--bfloat16", "--hparams", HPARAMS + ",num_steps=2"]) == 0
     assert main(arguments + ["--resume", "--hparams", "num_steps=4"]) == 0
     assert data()["bfloat16"] is True and "precision_changes" not in data()
+    assert precision_history(data()) == [(0, True)]
     assert "runs in" not in capsys.readouterr().out
     assert main(arguments + ["--resume", "--float32", "--hparams", "num_steps=6"]) == 0
     assert "from step 4 on, the recurrence runs in float32" in capsys.readouterr().out
     assert data()["bfloat16"] is False
     assert data()["precision_changes"] == [{"step": 4, "bfloat16": False}]
+    assert precision_history(data()) == [(0, True), (4, False)]
     assert log_steps(log_root) == [2, 4, 6]
     with pytest.raises(SystemExit) as stop:
         main(arguments + ["--resume", "--float32", "--bfloat16"])
