@@ -6,17 +6,17 @@ steps from the same seed, all else as the reference.
 Each run is one ``sketchlib train`` command (printed, and written into its model card), run in
 turn and resumable: run this script again after an interruption and each run continues from its
 latest checkpoint (finished runs are skipped, but measured again). Once all three are trained,
-their speed is measured side by side, and each model's numbers (``results.json``), samples
-and card are written. Slow on a CPU: one step of the HyperLSTM costs about 5 of the LSTM's
-(1.3 s against 0.27 s in the runs' logs). Run from the repository root:
-``python data/cell_comparison.py [runs folder]`` (``SKETCHLIB_DATA_DIR`` must name the folder
-that holds aaron_sheep.npz)."""
+each model's numbers (``results.json``), samples and card are written, with the three cells'
+speeds measured side by side (once: see :func:`side_by_side_speeds`). Slow on a CPU: one step
+of the HyperLSTM costs about 5 of the LSTM's (1.3 s against 0.27 s in the runs' logs). Run
+from the repository root: ``python data/cell_comparison.py [runs folder]``
+(``SKETCHLIB_DATA_DIR`` must name the folder that holds aaron_sheep.npz)."""
 
 import json
 import sys
 from pathlib import Path
 
-from recorded_runs import trained_and_exported
+from recorded_runs import bfloat16_arithmetic, trained_and_exported
 from sketchlib import benchmark, checkpoints, datasets, draw, sampling, strokes, training
 from sketchlib.model import count_parameters
 
@@ -46,14 +46,24 @@ def measure(model, sheep) -> dict:
             "parameters": count_parameters(model)}
 
 
-def side_by_side_speeds(bfloat16: bool) -> dict:
-    """Seconds per training step of each cell at the runs' settings, in mixed bfloat16 or in
-    float32, measured one after another in fresh processes on the same batches (so that their
-    ratios are fair), with :mod:`sketchlib.benchmark`."""
+def side_by_side_speeds(runs: Path) -> dict:
+    """Seconds per training step of each cell at the runs' settings, in mixed bfloat16
+    (``"bfloat16"``) and in float32 (``"float32"``), measured one after another in fresh
+    processes on the same batches (so that their ratios are fair), with
+    :mod:`sketchlib.benchmark`. Measured once, with nothing else running, and kept in
+    ``runs/speeds.json`` with whether the CPU has bfloat16 units (``"cpu_bfloat16"``): the
+    runs span sessions and machines, and later ones reuse it."""
+    path = runs / "speeds.json"
+    if path.exists():
+        return json.loads(path.read_text())
     root = Path(__file__).resolve().parents[1]
-    return {name: benchmark.time_training_in_process(root, "aaron_sheep", 256, True, bfloat16,
-                                                     SPEED_STEPS, cell=cell)
-            for name, cell in CELLS.items()}
+    speeds = {precision: {name: benchmark.time_training_in_process(
+                  root, "aaron_sheep", 256, True, precision == "bfloat16", SPEED_STEPS,
+                  cell=cell) for name, cell in CELLS.items()}
+              for precision in ("bfloat16", "float32")}
+    speeds["cpu_bfloat16"] = bfloat16_arithmetic()
+    path.write_text(json.dumps(speeds, indent=1) + "\n")
+    return speeds
 
 
 def precision(log_root: Path) -> str:
@@ -70,8 +80,8 @@ def main(runs: Path) -> None:
     folders = {name: Path(__file__).parent / "pretrained" / name for name in CELLS}
     models = {name: trained_and_exported(command(name, runs), runs / name, STEPS, folder)
               for name, folder in folders.items()}
-    speeds = side_by_side_speeds(bfloat16=True)
-    speeds_float32 = side_by_side_speeds(bfloat16=False)
+    measured = side_by_side_speeds(runs)
+    speeds, speeds_float32 = measured["bfloat16"], measured["float32"]
     for name, model in models.items():
         destination = folders[name]
         numbers = measure(model, sheep)
@@ -88,6 +98,8 @@ def main(runs: Path) -> None:
             steps=STEPS, seconds=numbers["seconds"], parameters=numbers["parameters"],
             speed=speeds[name], ratio=speeds[name] / speeds["cells_lstm"],
             speed_float32=speeds_float32[name], precision=precision(runs / name),
+            units=("with bfloat16 units" if measured["cpu_bfloat16"]
+                   else "without bfloat16 units"),
             temperatures=", ".join(map(str, TEMPERATURES)),
             losses="\n".join(f"| {split} | {r['reconstruction']:.3f} | {r['offset']:.3f} | "
                               f"{r['pen']:.3f} |" for split, r in numbers["losses"].items()),
@@ -103,9 +115,9 @@ A decoder-only Sketch-RNN with a `{cell}` decoder of 256 units ({parameters:,d} 
 one of chapter 6's three cells compared on the same data: {steps:,d} steps of 100 sheep on
 aaron_sheep ({seconds:,.0f} s of training on a 2-core CPU, over several sessions), seed 0, all
 else as the reference; the recurrence ran {precision}. The weights are those of the last
-step. Measured afterwards side by side with the other two cells, one training step takes
-{speed:.2f} s here in mixed bfloat16, {ratio:.1f} times the LSTM's ({speed_float32:.2f} s in
-float32). A model for the comparison, not the book's sheep drawer: that is `sheep_decoder`,
+step. Measured side by side with the other two cells on a 2-core CPU {units}, one training
+step takes {speed:.2f} s in mixed bfloat16, {ratio:.1f} times the LSTM's ({speed_float32:.2f} s
+in float32). A model for the comparison, not the book's sheep drawer: that is `sheep_decoder`,
 another run of the LSTM's command (stopped at 32,500 steps; chapter 6 compares the two
 runs). Made by `python data/cell_comparison.py`,
 which ran
