@@ -100,11 +100,19 @@ def plot_grid(sketches, ncols: int = 5, titles=None, size: float = 2.0, title=No
                         **kwargs)
         else:
             ax.set_axis_off()
-    for ax, row_title in zip(axes[:, 0], row_titles or []):
-        ax.set_title(row_title, loc="left", fontsize=10)
     if title:
         fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
+    if not row_titles:
+        fig.tight_layout()
+        return fig
+    # The rows are spaced for a line of text (h_pad, and the top of rect); each label then
+    # sits above its row's cells, where no sketch reaches (laid out with the sketches, it
+    # would widen the first column instead).
+    fig.tight_layout(h_pad=3.0, rect=(0, 0, 1, 1 - 0.25 / fig.get_figheight()))
+    for ax, row_title in zip(axes[:, 0], row_titles):
+        cell = ax.get_position(original=True)  # a sketch is drawn within its cell
+        fig.text(cell.x0, cell.y1 + 0.04 / fig.get_figheight(), row_title, fontsize=10,
+                 va="bottom")
     return fig
 
 

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.lines import Line2D
 
 from sketchlib.draw import (animate, animation_html, grid_svg, order_colors, plot_grid, plot_map,
@@ -83,12 +84,29 @@ def test_empty_sketch_is_shown_as_a_word_and_grid_takes_a_title(square):
     assert [t.get_text() for t in fig.axes[1].texts] == ["(empty)"]
 
 
-def test_plot_grid_row_titles_start_at_each_rows_left_edge(face, square):
-    fig = plot_grid([face, square] * 3, ncols=3, row_titles=["first row", "second row"])
-    first_column = [fig.axes[0], fig.axes[3]]
-    assert [ax.get_title(loc="left") for ax in first_column] == ["first row", "second row"]
-    assert all(ax.get_title() == "" for ax in fig.axes)  # no centred titles
-    assert all(ax.get_title(loc="left") == "" for ax in fig.axes if ax not in first_column)
+def test_plot_grid_row_titles_sit_above_each_row_from_its_left_edge(face, square):
+    """A row's label starts at its first cell's left edge, above the row's cells (where no
+    sketch reaches) and below the row above, and may run across the row; the grid keeps the
+    columns it has without labels."""
+    long = "the second row, under a label longer than a column"
+    fig = plot_grid([face, square] * 3, ncols=3, row_titles=["first row", long])
+    assert [text.get_text() for text in fig.texts] == ["first row", long]
+    assert all(not ax.texts and ax.get_title() == "" for ax in fig.axes)
+    plain = plot_grid([face, square] * 3, ncols=3)
+
+    def widths(figure):
+        return [ax.get_position(original=True).width for ax in figure.axes]
+
+    assert widths(fig) == pytest.approx(widths(plain), rel=0.01)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    cells = [[ax.get_position(original=True).transformed(fig.transFigure) for ax in row]
+             for row in (fig.axes[:3], fig.axes[3:])]
+    labels = [text.get_window_extent(renderer) for text in fig.texts]
+    for label, row in zip(labels, cells):
+        assert label.x0 == pytest.approx(row[0].x0) and label.y0 >= max(c.y1 for c in row)
+    assert labels[1].y1 <= min(c.y0 for c in cells[0])  # below the first row's cells
+    assert labels[1].width > cells[1][0].width  # it runs on across the row
+    assert labels[0].y1 <= fig.bbox.y1  # within the figure
     with pytest.raises(ValueError, match="2 rows but 3 row titles"):
         plot_grid([face, square] * 3, ncols=3, row_titles=["a", "b", "c"])
 
