@@ -54,6 +54,25 @@ def test_notebook_is_committed_without_outputs(notebook):
     assert not dirty, f"{notebook.name}: cells {dirty} have outputs; clear them before committing"
 
 
+# A "[" right after \begin{aligned} (or after a line break \\) is read by TeX and MathJax as
+# an optional argument, and the bracketed term vanishes from the page: write {[...]} instead.
+SWALLOWED_BRACKET = re.compile(r"(\\begin\{(?:aligned|split|gathered)\}|\\\\)\s*\[")
+
+
+def math_sources(path: Path) -> str:
+    if path.suffix == ".md":
+        return path.read_text()
+    return "\n".join("".join(cell["source"]) for cell in json.loads(path.read_text())["cells"]
+                     if cell["cell_type"] == "markdown")
+
+
+@pytest.mark.parametrize("page", NOTEBOOKS + sorted((ROOT / "chapters").glob("*.md")),
+                         ids=lambda p: p.name)
+def test_no_bracket_is_swallowed_as_an_optional_argument(page):
+    swallowed = [m.group(0) for m in SWALLOWED_BRACKET.finditer(math_sources(page))]
+    assert not swallowed, f"{page.name}: {swallowed}: put the bracketed term in braces, {{[...]}}"
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
 def test_colab_install_cell_installs_this_version(notebook):
     cell = first_code_cell(json.loads(notebook.read_text()))
