@@ -112,12 +112,13 @@ def main(runs: Path) -> None:
 
 CARD = """# {name}
 
-A decoder-only Sketch-RNN with `dec_model={cell}`, a decoder of 256 units ({parameters:,d} parameters),
-one of chapter 6's three cells compared on the same data: {steps:,d} steps of 100 sheep on
+A decoder-only Sketch-RNN with `dec_model={cell}`, a decoder of 256 units
+({parameters:,d} parameters), one of chapter 6's three cells compared on the same data: {steps:,d} steps of 100 sheep on
 aaron_sheep ({seconds:,.0f} s of training on a 2-core CPU, over several sessions), seed 0, all
 else as the reference; the recurrence ran {precision}. The weights are those of the last
 step. Measured side by side with the other two cells on a 2-core CPU {units}, one training
-step takes {speed:.2f} s in mixed bfloat16{ratio} ({speed_float32:.2f} s in float32). A model for the comparison, not the book's sheep drawer: that is `sheep_decoder`,
+step takes {speed:.2f} s in mixed bfloat16{ratio} ({speed_float32:.2f} s in float32). A model
+for the comparison, not the book's sheep drawer: that is `sheep_decoder`,
 another run of the LSTM's command (stopped at 32,500 steps; chapter 6 compares the two
 runs). Made by `python data/cell_comparison.py`,
 which ran
