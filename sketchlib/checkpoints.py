@@ -42,8 +42,11 @@ VAE_LOG_FIELDS = ("kl_weight", "kl", "val_kl")
 
 
 def log_fields(hps: HParams) -> tuple:
-    """The columns of the ``log.csv`` of a model with these hyper-parameters."""
-    return LOG_FIELDS + VAE_LOG_FIELDS if hps.conditional else LOG_FIELDS
+    """The columns of the ``log.csv`` of a model with these hyper-parameters (the shape loss
+    too, in training and validation, when it is on)."""
+    if not hps.conditional:
+        return LOG_FIELDS
+    return LOG_FIELDS + VAE_LOG_FIELDS + (("shape", "val_shape") if hps.shape_loss_weight else ())
 
 
 def built_model(hps: HParams, bfloat16: bool = False) -> SketchRNN:

@@ -34,7 +34,14 @@ def annealed_kl_weight(hps, step):
     """The KL weight (a scalar tensor) of training step ``step`` (0 for the first):
     ``w_t = w - (w - w_0) R^t`` with ``w`` = ``kl_weight``, ``w_0`` = ``kl_weight_start`` and
     ``R`` = ``kl_decay_rate``, as the reference code writes it (``0.5 - 0.49 * 0.99995^t``
-    by default). This is the paper's ``w (1 - (1 - eta_min) R^t)`` with ``eta_min = w_0 / w``."""
+    by default). This is the paper's ``w (1 - (1 - eta_min) R^t)`` with ``eta_min = w_0 / w``.
+
+    With ``kl_cycle_steps`` ``C`` > 0 (not in the reference): cyclical annealing (Fu et al.
+    2019), ``w_t = w min(1, 2 (t mod C) / C)``, from 0 to ``w`` over the first half of every
+    cycle of ``C`` steps, then ``w`` for the second half."""
+    if hps.kl_cycle_steps:
+        phase = ops.mod(ops.cast(step, "float32"), float(hps.kl_cycle_steps))
+        return hps.kl_weight * ops.minimum(1.0, 2.0 * phase / hps.kl_cycle_steps)
     decay = ops.exp(math.log(hps.kl_decay_rate) * step)  # R^t, accurate in float32 too
     return hps.kl_weight - (hps.kl_weight - hps.kl_weight_start) * decay
 

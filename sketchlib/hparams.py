@@ -40,6 +40,19 @@ class HParams:
     recurrent_dropout_prob: float = 0.90
     random_scale_factor: float = 0.15
     augment_stroke_prob: float = 0.10
+    # Beyond the reference (off by default): changes that make a VAE's code carry the drawing,
+    # studied in chapter 4 (data/vae_study.py).
+    #: Probability that the previous point's offsets in the decoder's input are replaced by 0
+    #: in training (pen bits kept); 1: the decoder never sees offsets, in training, evaluation
+    #: and sampling alike (Bowman et al. 2016's word dropout, for strokes).
+    dec_input_dropout: float = 0.0
+    #: Weight of the auxiliary shape loss: a head predicts, from z, a blurred raster of the
+    #: sketch (``shape_raster_size`` squared pixels, :mod:`sketchlib.raster`); 0: no head.
+    shape_loss_weight: float = 0.0
+    shape_raster_size: int = 16
+    #: Cyclical KL annealing (Fu et al. 2019) with cycles of this many steps, the weight rising
+    #: from 0 to ``kl_weight`` over the first half of each; 0: the reference's schedule.
+    kl_cycle_steps: int = 0
 
     def __post_init__(self):
         for field in dataclasses.fields(self):
@@ -58,6 +71,9 @@ class HParams:
             value = getattr(self, name)
             if not allowed(value):
                 raise ValueError(f"hyper-parameter {name} must be {text}, got {value!r}")
+        if self.shape_loss_weight > 0 and not self.conditional:
+            raise ValueError("hyper-parameter shape_loss_weight needs a conditional model (its "
+                             "head reads z); set conditional=true or shape_loss_weight=0")
         if self.min_learning_rate > self.learning_rate:
             raise ValueError(f"hyper-parameter min_learning_rate ({self.min_learning_rate}) "
                              f"must not exceed learning_rate ({self.learning_rate})")
@@ -126,7 +142,7 @@ _TYPES = {field.name: {"int": int, "float": float, "str": str, "bool": bool}[fie
 _RANGES = {
     **{name: (lambda v: v > 0, "a positive integer")
        for name in ("num_steps", "save_every", "max_seq_len", "dec_rnn_size", "enc_rnn_size",
-                    "z_size", "batch_size", "num_mixture")},
+                    "z_size", "batch_size", "num_mixture", "shape_raster_size")},
     "learning_rate": (lambda v: v > 0, "positive"),
     "min_learning_rate": (lambda v: v >= 0, "zero or more"),
     "decay_rate": (lambda v: 0 < v <= 1, "in (0, 1] (the learning rate's factor per step)"),
@@ -138,6 +154,9 @@ _RANGES = {
     "recurrent_dropout_prob": (lambda v: 0 < v <= 1, "a keep probability in (0, 1]"),
     "random_scale_factor": (lambda v: 0 <= v < 1, "in [0, 1)"),
     "augment_stroke_prob": (lambda v: 0 <= v < 1, "a probability in [0, 1)"),
+    "dec_input_dropout": (lambda v: 0 <= v <= 1, "a probability in [0, 1]"),
+    "shape_loss_weight": (lambda v: 0 <= v < float("inf"), "zero or more, finite"),
+    "kl_cycle_steps": (lambda v: v >= 0, "zero (off) or a number of steps"),
 }
 
 

@@ -14,7 +14,7 @@ import math
 import keras
 from keras import ops
 
-from . import mdn
+from . import mdn, raster
 from .cells import HyperLSTMCell, LayerNormLSTMCell, LSTMCell, candidate_dropout_masks
 from .encoder import (SketchEncoder, annealed_kl_weight, kl_cost, kl_divergence,
                       reparameterize)
@@ -63,6 +63,8 @@ class SketchRNN(keras.Model):
                                                name="mixture", dtype="float32")
         # Unseeded: their seeds come from sketchlib.set_seed (keras.utils.set_random_seed).
         self.dropout_seed = keras.random.SeedGenerator()
+        if 0 < hps.dec_input_dropout < 1:
+            self.input_dropout_seed = keras.random.SeedGenerator()
         names = ["loss", "offset_loss", "pen_loss"]
         if hps.conditional:
             self.encoder = SketchEncoder(
@@ -81,11 +83,18 @@ class SketchRNN(keras.Model):
                 name="kl_weight", shape=(), trainable=False,
                 initializer=keras.initializers.Constant(hps.kl_weight_start))
             names.append("kl")
+            if hps.shape_loss_weight > 0:
+                self.shape_head = keras.Sequential(
+                    [keras.layers.Dense(256, activation="relu"),
+                     keras.layers.Dense(hps.shape_raster_size ** 2)], name="shape_head")
+                names.append("shape")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
     def seed_generators(self) -> dict:
         """The model's random streams by name (their states are not in the weights file)."""
         seeds = {"dropout_seed": self.dropout_seed}
+        if hasattr(self, "input_dropout_seed"):
+            seeds["input_dropout_seed"] = self.input_dropout_seed
         if self.hps.conditional:
             seeds.update(encoder_dropout_seed=self.encoder.dropout_seed, z_seed=self.z_seed)
         return seeds
@@ -98,7 +107,7 @@ class SketchRNN(keras.Model):
         shape = ops.shape(decoder_input)
         masks = candidate_dropout_masks((shape[0], shape[1]), self.hps.dec_rnn_size,
                                         self.keep_prob, self.dropout_seed, training)
-        pieces = [decoder_input, masks]
+        pieces = [self.seen_input(decoder_input, training), masks]
         if z is not None:
             pieces.insert(1, ops.repeat(ops.cast(z, decoder_input.dtype)[:, None, :],
                                         shape[1], axis=1))
@@ -107,6 +116,20 @@ class SketchRNN(keras.Model):
         hidden, *state = self.decoder_rnn(ops.concatenate(pieces, axis=-1),
                                           initial_state=initial_state, training=training)
         return self.output_layer(hidden), state
+
+    def seen_input(self, decoder_input, training=False):
+        """What the decoder reads of its input rows ``(..., 5)``: with ``dec_input_dropout``
+        ``p``, each row's offsets replaced by 0 with probability ``p`` in training, and always
+        when ``p = 1``; the pen bits as they are."""
+        p = self.hps.dec_input_dropout
+        if p == 1:
+            keep = 0.0
+        elif training and p > 0:
+            draw = keras.random.uniform(ops.shape(decoder_input)[:-1], seed=self.input_dropout_seed)
+            keep = ops.cast(draw >= p, decoder_input.dtype)[..., None]
+        else:
+            return decoder_input
+        return ops.concatenate([decoder_input[..., :2] * keep, decoder_input[..., 2:]], axis=-1)
 
     def encode(self, encoder_input, lengths, training=False):
         """``mu, sigma_hat`` ``(B, N_z)`` of sketches ``(B, N, 5)`` of ``lengths`` ``(B,)``."""
@@ -145,7 +168,9 @@ class SketchRNN(keras.Model):
         return ops.concatenate(self._input_pieces(x, state), axis=-1)
 
     def _input_pieces(self, x, state) -> list:
-        """``[x]``, or ``[x, z]`` when ``state`` carries a ``z``."""
+        """``[x]``, or ``[x, z]`` when ``state`` carries a ``z`` (``x`` as the decoder sees it,
+        :meth:`seen_input`)."""
+        x = self.seen_input(x)
         if len(state) == self.state_parts:
             return [x]
         return [x, ops.cast(state[self.state_parts], x.dtype)]
@@ -159,13 +184,18 @@ class SketchRNN(keras.Model):
         else:
             z = reparameterize(mu, sigma_hat, self.z_seed) if training else mu
         mixture = self.decode(inputs["decoder_input"], z=z, training=training)[0]
-        return {"mixture": mixture, "mu": mu, "sigma_hat": sigma_hat}
+        outputs = {"mixture": mixture, "mu": mu, "sigma_hat": sigma_hat}
+        if self.hps.shape_loss_weight > 0:
+            outputs["shape_logits"] = self.shape_head(z)
+        return outputs
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """``L_s + L_p`` (pen loss masked unless ``training``), plus for a conditional model
         ``w * max(KL, kl_tolerance)`` (``w``: the annealed weight of this step in training,
         see :func:`~sketchlib.encoder.annealed_kl_weight`; ``kl_weight_start`` in
-        evaluation), plus any ``add_loss`` terms; ``sample_weight`` ``(B,)`` weights each
+        evaluation), plus ``shape_loss_weight`` times the shape loss (how far the raster that
+        the shape head predicts from ``z`` is from the sketch's, :mod:`sketchlib.raster`),
+        plus any ``add_loss`` terms; ``sample_weight`` ``(B,)`` weights each
         sketch's reconstruction."""
         mixture = y_pred["mixture"] if self.hps.conditional else y_pred
         offset_loss, pen_loss = mdn.reconstruction_loss(
@@ -182,6 +212,11 @@ class SketchRNN(keras.Model):
                 self.kl_steps.assign_add(1)
             loss = loss + weight * kl_cost(kl, self.hps.kl_tolerance)
             values["kl"] = kl
+            if self.hps.shape_loss_weight > 0:
+                shape = raster.shape_divergence(
+                    raster.soft_raster(y, self.hps.shape_raster_size), y_pred["shape_logits"])
+                loss = loss + self.hps.shape_loss_weight * shape
+                values["shape"] = shape
         if self.losses:
             loss = loss + ops.sum(ops.stack(self.losses))
         for name, value in {"loss": loss, **values}.items():

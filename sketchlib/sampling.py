@@ -39,11 +39,14 @@ DEFAULT_PEN_TEMPERATURE = 1.0
 _COMPILED = weakref.WeakKeyDictionary()  # model -> {greedy: compiled loop}; holds no model
 
 
-def draw_noise(batch_size: int, steps: int, seed=None) -> np.ndarray:
+def draw_noise(batch_size: int, steps: int, seed=None, same: bool = False) -> np.ndarray:
     """The randomness of a sampling run, ``(B, T, 4)`` float32: per step a uniform for the pen
     state, a uniform for the mixture component, and two standard normals for the offset.
-    ``seed``: an integer, ``None`` or a ``numpy.random.Generator`` (then drawn from it)."""
+    ``seed``: an integer, ``None`` or a ``numpy.random.Generator`` (then drawn from it).
+    ``same``: one sketch's noise for all ``B``, so that drawings differ only by their codes."""
     rng = np.random.default_rng(seed)
+    if same:
+        return np.repeat(draw_noise(1, steps, rng), batch_size, axis=0)
     noise = np.empty((batch_size, steps, 4), dtype=np.float32)
     noise[..., :2] = rng.random((batch_size, steps, 2))
     noise[..., 2:] = rng.standard_normal((batch_size, steps, 2))
@@ -196,14 +199,15 @@ def sample_stroke5(model, n: int = 1, temperature: float = DEFAULT_TEMPERATURE,
                    greedy: bool = False, seed=None, max_len: int | None = None,
                    fast: bool = True,
                    pen_temperature: float | None = DEFAULT_PEN_TEMPERATURE,
-                   z=None) -> np.ndarray:
+                   z=None, same_noise: bool = False) -> np.ndarray:
     """``n`` sketches as stroke-5 ``(n, max_len, 5)``. Rows after a sketch's first end state
     are whatever the loop left there: the model's further draws, or zeros once the portable
     loop has stopped; :func:`sample` cuts them off. A conditional model draws from ``z``
-    ``(n, N_z)``, or from codes drawn from ``N(0, I)`` when ``z`` is ``None``."""
+    ``(n, N_z)``, or from codes drawn from ``N(0, I)`` when ``z`` is ``None``.
+    ``same_noise``: every sketch drawn with the same random numbers (:func:`draw_noise`)."""
     max_len = int(max_len or model.hps.max_seq_len)
     rng = np.random.default_rng(seed)
-    noise = draw_noise(n, max_len, rng)
+    noise = draw_noise(n, max_len, rng, same_noise)
     x, state = _start(model, n, _codes(model, n, z, rng))
     return _run(model, x, state, noise, temperature, pen_temperature, greedy, fast)
 
@@ -211,14 +215,15 @@ def sample_stroke5(model, n: int = 1, temperature: float = DEFAULT_TEMPERATURE,
 def sample(model, n: int = 1, temperature: float = DEFAULT_TEMPERATURE, greedy: bool = False,
            seed=None, max_len: int | None = None, fast: bool = True,
            pen_temperature: float | None = DEFAULT_PEN_TEMPERATURE,
-           z=None) -> list[np.ndarray]:
+           z=None, same_noise: bool = False) -> list[np.ndarray]:
     """Draw ``n`` sketches (a batch, all at once): a list of stroke-3 arrays in the model's
     normalised units, each cut at its end state. ``fast``: compiled loop or portable Python
     loop (the same sketches for the same ``seed``). ``pen_temperature`` divides the pen
     logits instead of ``temperature`` (:data:`DEFAULT_PEN_TEMPERATURE`; ``None``:
-    ``temperature``, as the reference does). ``z``: see :func:`sample_stroke5`."""
+    ``temperature``, as the reference does). ``z``, ``same_noise``: see
+    :func:`sample_stroke5`."""
     strokes5 = sample_stroke5(model, n, temperature, greedy, seed, max_len, fast,
-                              pen_temperature, z)
+                              pen_temperature, z, same_noise)
     return [stroke5_to_stroke3(rows) for rows in strokes5]
 
 
@@ -279,7 +284,8 @@ def encode(model, sketches, sample_z: bool = False, seed=None,
 
 def decode(model, z, temperature: float = DEFAULT_TEMPERATURE, seed=None, **options):
     """Draw one sketch from each code of ``z`` ``(n, N_z)``: a list of stroke-3 arrays.
-    ``options`` go to :func:`sample` (``greedy``, ``max_len``, ``fast``, ``pen_temperature``)."""
+    ``options`` go to :func:`sample` (``greedy``, ``max_len``, ``fast``, ``pen_temperature``,
+    ``same_noise``)."""
     _conditional(model)
     z = np.asarray(z, dtype="float32").reshape(-1, model.hps.z_size)
     return sample(model, len(z), temperature, seed=seed, z=z, **options)

@@ -1,5 +1,7 @@
-"""How alike two drawings look: a distance between the *shapes* of two sketches, and the test
-it serves, whether a reconstruction is closer to its own original than to other sketches.
+"""How alike two drawings look: a distance between the *shapes* of two sketches, and the tests
+it serves, whether a reconstruction is closer to its own original than to other sketches (the
+line-up, :func:`identification_ranks`), and whether a VAE's code carries the drawing
+(:func:`code_auc`).
 
 The distance ignores where a drawing sits and how large it is, and how its strokes are cut
 into points: each sketch is scaled into the unit square (its longer side 1, centred), its
@@ -13,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
+from .sampling import decode, encode
 from .strokes import stroke3_to_polylines
 
 
@@ -65,6 +68,37 @@ def identification_ranks(reconstructions, originals, spacing: float = 0.02) -> n
         ranks.append(len(originals) if not np.isfinite(row[i]) else
                      1 + int(np.sum(row < row[i])))
     return np.array(ranks)
+
+
+def pairwise_auc(originals, drawings, spacing: float = 0.02) -> float:
+    """How often an original is nearer (:func:`chamfer_distance`) to its own drawing than to
+    another's: over all pairs ``i != j``, the share with ``d(original_i, drawing_i) <
+    d(original_i, drawing_j)``, ties counted half. 1.0: every original is nearest its own
+    drawing; 0.5: the drawings do not know whose they are (chance)."""
+    if len(drawings) != len(originals) or len(originals) < 2:
+        raise ValueError(f"{len(drawings)} drawings for {len(originals)} originals (at least "
+                         "2 of each, as many drawings as originals)")
+    drawn = [_Ink(s, spacing) for s in drawings]
+    wins = 0.0
+    for i, sketch in enumerate(originals):
+        ink = _Ink(sketch, spacing)
+        row = np.array([_chamfer(ink, other) for other in drawn])
+        others = np.delete(row, i)
+        wins += np.sum(row[i] < others) + 0.5 * np.sum(row[i] == others)
+    n = len(originals)
+    return float(wins / (n * (n - 1)))
+
+
+def code_auc(model, sketches, temperature: float = 0.1, seeds=(0, 1, 2),
+             spacing: float = 0.02) -> float:
+    """Whether a conditional model's codes carry the drawings: each of ``sketches`` (normalised
+    stroke-3) is encoded (to its mean) and decoded at ``temperature`` with the *same* random
+    numbers for every code, so that only ``z`` differs; :func:`pairwise_auc` of the sketches
+    and these drawings, averaged over ``seeds``. 0.5 for a decoder that ignores its code."""
+    codes = encode(model, sketches)
+    return float(np.mean([pairwise_auc(sketches, decode(model, codes, temperature, seed=seed,
+                                                        same_noise=True), spacing)
+                          for seed in seeds]))
 
 
 class _Ink:

@@ -4,7 +4,8 @@ different drawings apart, and ranks a reconstruction against its original."""
 import numpy as np
 import pytest
 
-from sketchlib.similarity import chamfer_distance, identification_ranks, ink_points
+from sketchlib.similarity import (chamfer_distance, code_auc, identification_ranks, ink_points,
+                                 pairwise_auc)
 from sketchlib.strokes import polylines_to_stroke3
 from sketchlib.synthetic import synthetic_sketch
 
@@ -50,3 +51,49 @@ def test_identification_ranks():
     assert empty[0] == 4
     with pytest.raises(ValueError, match="3 reconstructions for 4"):
         identification_ranks(noisy[:3], originals)
+
+
+def test_pairwise_auc_on_cases_whose_answer_is_known():
+    """1.0 for drawings identical to their originals; 0.5 exactly when all drawings are the
+    same; about 0.5 when each original gets another sketch's drawing (codes swapped)."""
+    rng = np.random.default_rng(2)
+    kinds = ("star", "face", "square", "triangle")
+    originals = [synthetic_sketch(kinds[i % 4], rng) for i in range(24)]
+    assert pairwise_auc(originals, originals) == 1.0
+    assert pairwise_auc(originals, [originals[0]] * 24) == 0.5
+    swapped = []
+    for _ in range(20):
+        order = rng.permutation(24)
+        while np.any(order == np.arange(24)):  # each gets another's
+            order = rng.permutation(24)
+        swapped.append(pairwise_auc(originals, [originals[k] for k in order]))
+    assert np.mean(swapped) == pytest.approx(0.5, abs=0.03)
+    with pytest.raises(ValueError, match="originals"):
+        pairwise_auc(originals, originals[:3])
+
+
+def test_code_auc_decodes_every_code_with_the_same_noise():
+    """A VAE whose decoder ignores its code (its z weights zeroed) draws the same sketch from
+    every code when the noise is shared, so its AUC is exactly 0.5."""
+    from sketchlib import sampling, set_seed
+    from sketchlib.hparams import HParams
+    from sketchlib.model import SketchRNN
+    from sketchlib.synthetic import synthetic_dataset
+
+    sketches = synthetic_dataset(6, 0, 0, seed=5, max_seq_len=60).train
+    set_seed(0)
+    model = SketchRNN(HParams(dec_rnn_size=16, enc_rnn_size=8, z_size=4, num_mixture=2,
+                              max_seq_len=60))
+    codes = sampling.encode(model, sketches)
+    drawn = sampling.decode(model, codes, 0.5, seed=1, max_len=20, same_noise=True)
+    assert not all(np.array_equal(drawn[0], d) for d in drawn)  # the codes do differ
+    kernel = model.decoder_cell.weights[0]  # (5 + z + mask, 4 units): zero the rows of z
+    values = np.asarray(kernel)
+    values[5:9] = 0.0
+    kernel.assign(values)
+    model.initial_state_layer.kernel.assign(np.zeros_like(model.initial_state_layer.kernel))
+    drawn = sampling.decode(model, codes, 0.5, seed=1, max_len=20, same_noise=True)
+    assert all(np.array_equal(drawn[0], d) for d in drawn)
+    assert code_auc(model, sketches, 0.5, seeds=(0, 1)) == 0.5
+    noisy = sampling.decode(model, codes, 0.5, seed=1, max_len=20)  # each its own noise
+    assert not all(np.array_equal(noisy[0], d) for d in noisy)
