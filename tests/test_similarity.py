@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from sketchlib.similarity import (chamfer_distance, code_auc, identification_ranks, ink_points,
-                                 pairwise_auc)
+                                 pairwise_auc, properties, property_correlations)
 from sketchlib.strokes import polylines_to_stroke3
 from sketchlib.synthetic import synthetic_sketch
 
@@ -97,3 +97,18 @@ def test_code_auc_decodes_every_code_with_the_same_noise():
     assert code_auc(model, sketches, 0.5, seeds=(0, 1)) == 0.5
     noisy = sampling.decode(model, codes, 0.5, seed=1, max_len=20)  # each its own noise
     assert not all(np.array_equal(noisy[0], d) for d in noisy)
+
+
+def test_property_correlations_see_what_drawings_take_from_their_originals():
+    rng = np.random.default_rng(3)
+    originals = [synthetic_sketch(("star", "face", "square")[i % 3], rng).astype(float) *
+                 np.array([s, s, 1.0]) for i, s in enumerate(rng.uniform(0.5, 3.0, 30))]
+    assert properties(square(10)) == pytest.approx(
+        {"rows": 4, "strokes": 1.0, "width": 10.0, "step": 10.0, "aspect": 0.0}, abs=1e-6)
+    same = property_correlations(originals, originals)
+    assert same == pytest.approx({name: 1.0 for name in same})
+    resized = [s * np.array([2.0, 2.0, 1.0]) for s in originals]  # the same, twice as large
+    taken = property_correlations(originals, resized)
+    assert taken["width"] == pytest.approx(1.0) and taken["rows"] == pytest.approx(1.0)
+    shuffled = property_correlations(originals, [originals[i] for i in rng.permutation(30)])
+    assert abs(shuffled["width"]) < 0.6
