@@ -282,6 +282,19 @@ def encode(model, sketches, sample_z: bool = False, seed=None,
     return np.concatenate(codes)
 
 
+def fitted_codes(model, sketches, n: int, seed=None) -> np.ndarray:
+    """``n`` new codes ``(n, N_z)`` drawn from a Gaussian fitted (mean and full covariance) to
+    the codes of ``sketches`` (each ``z`` drawn from its sketch's distribution). A VAE's
+    codes fill only part of ``N(0, I)`` unless the KL term has pulled them all the way, and
+    a code drawn from the prior can land where no training sketch's code lies; codes drawn
+    from the fitted Gaussian stay where the decoder has been (an *ex-post* density estimate,
+    Ghosh et al. 2020). Use a few hundred sketches or more, so the covariance is well fitted."""
+    rng = np.random.default_rng(seed)
+    codes = encode(model, sketches, sample_z=True, seed=rng)
+    return rng.multivariate_normal(codes.mean(axis=0), np.cov(codes.T), size=n).astype(
+        "float32")
+
+
 def decode(model, z, temperature: float = DEFAULT_TEMPERATURE, seed=None, **options):
     """Draw one sketch from each code of ``z`` ``(n, N_z)``: a list of stroke-3 arrays.
     ``options`` go to :func:`sample` (``greedy``, ``max_len``, ``fast``, ``pen_temperature``,

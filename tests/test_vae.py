@@ -344,3 +344,36 @@ def test_a_conditional_model_learns_to_reconstruct_a_few_sketches():
     assert worth["reconstruction_with_neighbour"] == pytest.approx(recon(swapped), rel=1e-5)
     assert worth["worth"] == pytest.approx(recon(swapped) - recon(own), rel=1e-4)
 
+
+
+def test_fitted_codes_follow_the_codes_of_the_sketches(vae_and_sketches):
+    """Drawn from a Gaussian with the mean and covariance of the sketches' sampled codes:
+    the same for the same seed, and many of them have that mean and spread."""
+    model, sketches = vae_and_sketches
+    codes = sampling.fitted_codes(model, sketches, 4000, seed=0)
+    assert codes.shape == (4000, 8) and codes.dtype == np.float32
+    np.testing.assert_array_equal(codes[:5], sampling.fitted_codes(model, sketches, 5, seed=0)[:5])
+    own = sampling.encode(model, sketches, sample_z=True, seed=np.random.default_rng(0))
+    np.testing.assert_allclose(codes.mean(axis=0), own.mean(axis=0), atol=0.1)
+    np.testing.assert_allclose(codes.std(axis=0), own.std(axis=0, ddof=1), rtol=0.1, atol=0.02)
+
+
+@pytest.mark.shared_files("aaron_sheep.npz")
+def test_the_shipped_vae_does_what_chapter_4_says(shared_data):
+    """sheep_vae: its reconstructions take their length and size from their originals (the
+    code carries them), and most new sheep drawn from codes of the fitted Gaussian end; its
+    card gives the numbers of its results.json."""
+    from sketchlib import pretrained, similarity
+    from sketchlib.datasets import load_dataset
+
+    model = pretrained.load("sheep_vae")
+    sheep = load_dataset("aaron_sheep")
+    test = list(sheep.test[:100])
+    carried = similarity.property_correlations(
+        test, sampling.reconstruct(model, test, temperature=0.3, seed=0))
+    assert carried["rows"] > 0.7 and carried["width"] > 0.5
+    fitted = sampling.fitted_codes(model, list(sheep.train[:1000]), 100, seed=0)
+    assert sampling.end_counts(model, (0.4,), z=fitted)[0.4] >= 85
+    results = pretrained.results("sheep_vae")
+    card = pretrained.model_card("sheep_vae")
+    assert f"{results['auc']:.3f}" in card and f"rows {results['carried']['rows']:+.2f}" in card
