@@ -7,6 +7,7 @@ One module per concept (data: ``strokes``, ``quickdraw``, ``datasets``, ``synthe
 with the checks of the book's exercises by chapter.
 """
 
+import importlib as _importlib
 import logging as _logging
 import os as _os
 
@@ -24,6 +25,21 @@ def _not_a_retracing_warning(record) -> bool:
 
 
 _logging.getLogger("tensorflow").addFilter(_not_a_retracing_warning)
+
+
+#: The package's modules, reachable as ``sketchlib.<name>`` after ``import sketchlib``.
+MODULES = ("batching", "benchmark", "browser", "cell_probe", "cells", "checkpoints", "cli",
+           "datasets", "draw", "encoder", "exercises", "hparams", "mdn", "model", "pad",
+           "pretrained", "quickdraw", "raster", "sampling", "similarity", "strokes",
+           "synthetic", "training", "widgets")
+
+
+def __getattr__(name: str):
+    """A module of the package on first use (``sketchlib.pretrained.load(...)`` after a plain
+    ``import sketchlib``), imported only then, so that importing the package stays quick."""
+    if name in MODULES:
+        return _importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'sketchlib' has no attribute {name!r}")
 
 
 def set_seed(seed: int) -> None:

@@ -153,9 +153,18 @@ def ndjson_source(word: str, kind: str = "simplified", full: bool = False) -> So
 
 
 def data_dir() -> Path | None:
-    """The folder named by ``SKETCHLIB_DATA_DIR``, or ``None`` when it is not set."""
+    """The folder named by ``SKETCHLIB_DATA_DIR``, or ``None`` when it is not set. A relative
+    path is taken from the current folder (a notebook's is its own folder, not the one where
+    the variable was exported): a path that names no folder from here is a clear error."""
     value = os.environ.get(DATA_DIR_VARIABLE)
-    return Path(value).expanduser() if value else None
+    if not value:
+        return None
+    folder = Path(value).expanduser()
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"{DATA_DIR_VARIABLE}={value} names no folder from {Path.cwd()}; give it as an "
+            f'absolute path, for example export {DATA_DIR_VARIABLE}="$(cd {value} && pwd)"')
+    return folder.resolve()
 
 
 def cache_dir() -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,9 @@ class HParams:
             if type(value) is not expected:
                 raise ValueError(f"hyper-parameter {field.name} must be {expected.__name__}, "
                                  f"got {value!r} ({type(value).__name__})")
+            if expected is float and not math.isfinite(value):
+                raise ValueError(f"hyper-parameter {field.name} must be a finite number, "
+                                 f"got {value!r}")
         for name in ("dec_model", "enc_model"):
             if getattr(self, name) not in CELL_TYPES:
                 raise ValueError(f"{name} must be one of {CELL_TYPES}, got {getattr(self, name)!r}")
@@ -155,7 +159,7 @@ _RANGES = {
     "random_scale_factor": (lambda v: 0 <= v < 1, "in [0, 1)"),
     "augment_stroke_prob": (lambda v: 0 <= v < 1, "a probability in [0, 1)"),
     "dec_input_dropout": (lambda v: 0 <= v <= 1, "a probability in [0, 1]"),
-    "shape_loss_weight": (lambda v: 0 <= v < float("inf"), "zero or more, finite"),
+    "shape_loss_weight": (lambda v: v >= 0, "zero or more"),
     "kl_cycle_steps": (lambda v: v >= 0, "zero (off) or a number of steps"),
 }
 

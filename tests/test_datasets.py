@@ -278,6 +278,18 @@ def test_cache_dir_and_data_dir_follow_environment(tmp_cache, tmp_path, monkeypa
     assert datasets.data_dir() is None
 
 
+def test_a_relative_data_dir_is_taken_from_here_or_is_a_clear_error(tmp_path, monkeypatch):
+    """A notebook runs in its own folder, so the README's relative ``../shared/data`` may name
+    nothing from there: that is an error that says to give an absolute path."""
+    (tmp_path / "data").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SKETCHLIB_DATA_DIR", "data")
+    assert datasets.data_dir() == (tmp_path / "data").resolve()
+    monkeypatch.setenv("SKETCHLIB_DATA_DIR", "../shared/data")
+    with pytest.raises(FileNotFoundError, match="names no folder.*absolute"):
+        datasets.fetch("aaron_sheep")
+
+
 # --------------------------------------------------------------------------- fetch: local
 
 

@@ -50,3 +50,11 @@ def test_unknown_key_in_a_saved_file(tmp_path):
     (tmp_path / "hparams.json").write_text('{"dec_rnn_size": 256, "colour": "red"}')
     with pytest.raises(ValueError, match="colour"):
         HParams.load(tmp_path / "hparams.json")
+
+
+@pytest.mark.parametrize("name", ["kl_weight", "kl_tolerance", "learning_rate",
+                                  "shape_loss_weight"])
+def test_infinity_and_nan_are_refused(name):
+    for value in ("Infinity", "NaN"):
+        with pytest.raises(ValueError, match=name):
+            HParams().parse(f"{name}={value}")
