@@ -111,7 +111,8 @@ def write_card(numbers: dict, log_root: Path, destination: Path) -> None:
                        f"{r['pen']:.3f} | {r['kl']:.3f} |"
                        for split, r in numbers["losses"].items())
     (destination / "MODEL_CARD.md").write_text(CARD.format(
-        command=" ".join(command(Path("runs"))), step=best["step"],
+        command=" ".join(command(Path("runs"))).replace(" --hparams", " \\\n    --hparams"),
+        step=best["step"],
         hours=best["seconds"] / 3600, kl_weight=log["kl_weight"][-1],
         learning_rate=log["learning_rate"][-1], losses=losses, **_card_numbers(numbers)))
 
@@ -177,7 +178,7 @@ codes of the first 1,000 training sheep (`sampling.fitted_codes`, seed 0). Of 10
 these many end by themselves at temperatures 0.2, 0.4 and 0.5: {ended_fitted}. From codes drawn
 from $\\mathcal{{N}}(0, I)$ instead: {ended_prior}, and a third to a half of them are tangles,
 not sheep: the KL weight had reached only {kl_weight:.2f} of its 0.5 when training stopped, and
-the codes of the training sheep do not fill the prior (chapter 4).
+the codes of the training sheep do not fill the prior (chapter 4 of the book).
 
 ## How it was trained
 

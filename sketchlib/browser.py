@@ -67,6 +67,9 @@ def _check_exportable(model) -> None:
     if hps.num_mixture != NUM_MIXTURE:
         problems.append(f"it has {hps.num_mixture} mixture components; the library reads "
                         f"{NUM_MIXTURE}")
+    if hps.dec_input_dropout == 1:
+        problems.append("its decoder never sees the previous offsets (dec_input_dropout=1); "
+                        "the library feeds them")
     if getattr(model.decoder_cell, "forget_bias", 1.0) != 1.0:
         problems.append("its LSTM's forget bias is not 1")
     if problems:

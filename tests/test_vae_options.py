@@ -109,3 +109,17 @@ def test_a_run_with_an_option_resumes_exactly_and_loads_with_it(tmp_path, option
     loaded = load_model(tmp_path / "straight", "latest")
     assert loaded.hps == hps.replace(max_seq_len=dataset.max_seq_len)
     assert len(sampling.sample(loaded, 2, seed=0, max_len=20)) == 2
+
+
+def test_a_decoder_that_never_sees_offsets_is_not_exported(tmp_path):
+    """The browser library feeds the decoder the previous offsets: a model trained without
+    them would draw something else there, so export refuses it (and writes nothing)."""
+    from sketchlib.browser import BrowserFormatError, export_browser_model
+    from sketchlib.checkpoints import built_model
+
+    hps = HParams(conditional=False, dec_rnn_size=16, max_seq_len=20)
+    export_browser_model(built_model(hps), tmp_path / "seen.json")  # the same, with offsets
+    with pytest.raises(BrowserFormatError, match="dec_input_dropout=1"):
+        export_browser_model(built_model(hps.replace(dec_input_dropout=1.0)),
+                             tmp_path / "unseen.json")
+    assert not (tmp_path / "unseen.json").exists()
