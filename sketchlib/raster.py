@@ -2,9 +2,10 @@
 (``hps.shape_loss_weight``), which asks the VAE's code ``z`` to tell what the drawing looks like.
 
 The ink is placed as :mod:`sketchlib.similarity` places it, so that only the shape counts: the
-sketch scaled into the unit square (its longer side 1, centred), every point and three points
-along each pen-down segment, each spread over a ``size`` x ``size`` grid by a Gaussian one pixel
-wide, and the raster divided by its sum, a distribution over pixels. Written in ``keras.ops``,
+sketch is scaled into the unit square (its longer side 1, centred), and every pen-down segment
+puts its length of ink at four points spread evenly along it (the centres of its quarters),
+each spread over a ``size`` x ``size`` grid by a Gaussian one pixel wide. The raster is
+divided by its sum, a distribution over pixels: the share of the ink near each pixel. Written in ``keras.ops``,
 it runs inside the training step on every backend, on a whole stroke-5 batch at once.
 """
 
@@ -12,25 +13,26 @@ from __future__ import annotations
 
 from keras import ops
 
-#: Where along a segment ink points are placed (its end, the point itself, included).
-SEGMENT_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
+#: Where along a segment its ink is placed: the centres of its four quarters.
+SEGMENT_FRACTIONS = (0.125, 0.375, 0.625, 0.875)
 
 
 def soft_raster(strokes5, size: int = 16):
     """Stroke-5 sketches ``(B, N, 5)`` (padding rows have ``p3 = 1``) -> rasters
-    ``(B, size, size)`` (rows are y, columns x), each summing to 1. Ink: every point of the
-    sketch, and the points between two points joined by the pen (the pen down after the
-    first). A sketch with no rows gives a uniform raster."""
+    ``(B, size, size)`` (rows are y, columns x), each summing to 1. Ink: the segments between
+    two points joined by the pen (down after the first), each weighted by its length. A sketch
+    without ink (no rows, or dots only) gives a uniform raster."""
     strokes5 = ops.convert_to_tensor(strokes5, "float32")
     valid = 1.0 - strokes5[..., 4]  # (B, N)
     position = ops.cumsum(strokes5[..., :2] * valid[..., None], axis=1)  # (B, N, 2)
     previous = ops.pad(position[:, :-1], [[0, 0], [1, 0], [0, 0]])
     drawn = ops.pad(strokes5[:, :-1, 2], [[0, 0], [1, 0]]) * valid  # segment k drawn
+    length = ops.sqrt(ops.sum(ops.square(position - previous), axis=-1) + 1e-12)  # (B, N)
     points = ops.concatenate([previous + t * (position - previous)
                               for t in SEGMENT_FRACTIONS], axis=1)  # (B, 4N, 2)
-    weights = ops.concatenate([drawn] * (len(SEGMENT_FRACTIONS) - 1) + [valid], axis=1)
+    weights = ops.concatenate([drawn * length] * len(SEGMENT_FRACTIONS), axis=1)  # (B, 4N)
 
-    # The bounding box of the points (the segments lie inside it), longer side scaled to 1.
+    # The bounding box of the sketch's points (its segments lie inside it), longer side 1.
     inside = valid[..., None] > 0
     low = ops.min(ops.where(inside, position, 1e9), axis=1, keepdims=True)  # (B, 1, 2)
     high = ops.max(ops.where(inside, position, -1e9), axis=1, keepdims=True)

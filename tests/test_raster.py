@@ -18,14 +18,12 @@ def raster_of(sketch, size=16, rows=None):
 def numpy_raster(sketch, size):
     """The raster written out point by point, from the module's description."""
     xy = np.cumsum(sketch[:, :2], axis=0)
-    points, weights = [xy[0]], [1.0]
+    points, weights = [], []
     for k in range(1, len(sketch)):
-        drawn = sketch[k - 1, 2] == 0  # the pen stayed down after point k - 1
-        for t in (0.25, 0.5, 0.75):
-            points.append(xy[k - 1] + t * (xy[k] - xy[k - 1]))
-            weights.append(float(drawn))
-        points.append(xy[k])
-        weights.append(1.0)
+        if sketch[k - 1, 2] == 0:  # the pen stayed down after point k - 1: ink
+            for t in (0.125, 0.375, 0.625, 0.875):
+                points.append(xy[k - 1] + t * (xy[k] - xy[k - 1]))
+                weights.append(np.linalg.norm(xy[k] - xy[k - 1]))
     points = np.array(points)
     low, high = xy.min(0), xy.max(0)
     unit = (points - (low + high) / 2) / (high - low).max()
@@ -41,6 +39,8 @@ def numpy_raster(sketch, size):
 def test_a_bar_lies_on_the_middle_rows_and_the_raster_sums_to_one():
     bar = np.array([[0, 0, 0], [30, 0, 1]], float)
     image = raster_of(bar)
+    long_and_short = raster_of(np.array([[0, 0, 0], [30, 0, 1], [-30, 10, 0], [3, 0, 1]], float))
+    assert long_and_short[:8].sum() > 5 * long_and_short[8:].sum()  # ink goes by length
     assert image.sum() == pytest.approx(1.0, abs=1e-6)
     assert image[7:9].sum() > 0.7  # y = 0 falls between rows 7 and 8 of 16
     np.testing.assert_allclose(image, image[:, ::-1], atol=1e-6)  # symmetric left-right
@@ -75,6 +75,9 @@ def test_ignores_position_size_and_padding_and_draws_only_ink():
     assert np.abs(raster_of(two) - raster_of(joined)).sum() > 0.05
     empty = np.asarray(soft_raster(np.tile([[[0, 0, 0, 0, 1.0]]], (1, 4, 1)), 4))[0]
     np.testing.assert_allclose(empty, np.full((4, 4), 1 / 16))
+    dots = np.asarray(soft_raster(stroke3_to_stroke5(np.array([[1, 1, 1], [5, 2, 1.0]]))[None],
+                                  4))[0]
+    np.testing.assert_allclose(dots, np.full((4, 4), 1 / 16))  # no segment, no ink
 
 
 def test_divergence_is_zero_for_the_raster_itself_and_matches_numpy():
