@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recorded_runs import trained_and_exported
+from recorded_runs import chosen, trained_and_exported
 from sketchlib import checkpoints, datasets, draw, sampling, similarity, training
 
 STEPS = 3000
@@ -66,13 +66,9 @@ def measure(model, test) -> dict:
 
 
 def main(runs: Path, names: list[str]) -> None:
-    unknown = sorted(set(names) - set(RUNS))
-    if unknown:
-        print(f"unknown runs {', '.join(unknown)}; the runs are {', '.join(RUNS)}",
-              file=sys.stderr)
-        sys.exit(2)
+    names = chosen(names, RUNS)
     test = list(datasets.load_dataset("aaron_sheep").test)
-    for name in names or RUNS:
+    for name in names:
         destination = Path(__file__).parent / "pretrained" / name
         model = trained_and_exported(command(name, runs), runs / name, STEPS, destination)
         numbers = measure(model, test)

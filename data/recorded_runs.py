@@ -10,6 +10,17 @@ from pathlib import Path
 from sketchlib import checkpoints
 
 
+def chosen(names: list[str], runs) -> list[str]:
+    """The runs a script's command line names (all of ``runs`` when it names none); an
+    unknown name is a one-line error and exit status 2."""
+    unknown = sorted(set(names) - set(runs))
+    if unknown:
+        print(f"unknown runs {', '.join(unknown)}; the runs are {', '.join(runs)}",
+              file=sys.stderr)
+        sys.exit(2)
+    return list(names or runs)
+
+
 def finished(log_root: Path, steps: int) -> bool:
     """Whether the run in ``log_root`` has saved its checkpoint of step ``steps``."""
     latest = log_root / "latest.json"

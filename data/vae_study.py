@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recorded_runs import run_recorded
+from recorded_runs import chosen, run_recorded
 from sketchlib import checkpoints, datasets, sampling, similarity, training
 
 STEPS = 10_000
@@ -68,14 +68,10 @@ def measure(model, test) -> dict:
 
 
 def main(runs: Path, names: list[str]) -> None:
-    unknown = sorted(set(names) - set(RUNS))
-    if unknown:
-        print(f"unknown runs {', '.join(unknown)}; the runs are {', '.join(RUNS)}",
-              file=sys.stderr)
-        sys.exit(2)
+    names = chosen(names, RUNS)
     test = list(datasets.load_dataset("aaron_sheep").test)
     RESULTS.mkdir(exist_ok=True)
-    for name in names or RUNS:
+    for name in names:
         log_root = runs / name
         run_recorded(command(name, runs), log_root, STEPS)
         model = checkpoints.load_model(log_root, "latest")

@@ -46,3 +46,12 @@ def test_bfloat16_arithmetic_reads_the_cpu_flags(tmp_path):
     assert not recorded_runs.bfloat16_arithmetic(cpuinfo)
     cpuinfo.write_text("flags\t\t: fpu avx2 avx512f avx512_bf16\n")
     assert recorded_runs.bfloat16_arithmetic(cpuinfo)
+
+
+def test_a_script_runs_the_runs_it_names_and_refuses_unknown_ones(capsys):
+    runs = {"a": None, "b": "x=1"}
+    assert recorded_runs.chosen([], runs) == ["a", "b"]
+    assert recorded_runs.chosen(["b"], runs) == ["b"]
+    with pytest.raises(SystemExit) as stop:
+        recorded_runs.chosen(["b", "c"], runs)
+    assert stop.value.code == 2 and "unknown runs c; the runs are a, b" in capsys.readouterr().err
