@@ -101,6 +101,8 @@ def find_checkpoint(path, which: str = "best") -> Path:
     """The checkpoint directory meant by ``path``: a checkpoint (or pretrained model)
     directory itself, or a log root, where ``which`` picks ``best`` or ``latest`` (the other
     one if that pointer is missing)."""
+    if which not in ("best", "latest"):
+        raise ValueError(f"which must be 'best' or 'latest', got {which!r}")
     path = Path(path)
     if (path / WEIGHTS).exists():
         return path

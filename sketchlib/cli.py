@@ -147,8 +147,8 @@ def _sample(args) -> None:
         sketches = sample(model, len(z), args.temperature, z=z, **options)
     else:
         sketches = sample(model, args.n, args.temperature, **options)
-    sketches = [s for s in sketches if len(s)]
-    if not sketches:
+    empty = sum(1 for s in sketches if not len(s))
+    if empty == len(sketches):
         raise ValueError("every sketch ended at its first step; try a higher --temperature")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".svg":
@@ -157,7 +157,9 @@ def _sample(args) -> None:
         import matplotlib
         matplotlib.use("Agg")
         plot_grid(sketches, ncols=min(args.columns, len(sketches))).savefig(args.out, dpi=100)
-    print(f"wrote {len(sketches)} sketches to {args.out}")
+    print(f"wrote {len(sketches)} sketches to {args.out}"
+          + (f" ({empty} ended at their first step, shown as '(empty)' in their place)"
+             if empty else ""))
 
 
 def _export(args) -> None:

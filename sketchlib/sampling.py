@@ -180,6 +180,18 @@ def _run(model, x, state, noise, temperature, pen_temperature, greedy, fast) -> 
     return np.asarray(ops.convert_to_numpy(rows))[:, :steps]
 
 
+def _checked_codes(model, z) -> np.ndarray:
+    """``z`` as float32 ``(n, N_z)``: codes of this model's size, one a row (a single code
+    ``(N_z,)`` is one row); any other shape is an error, never reshaped."""
+    z = np.asarray(z, dtype="float32")
+    if z.ndim == 1:
+        z = z[None]
+    if z.ndim != 2 or z.shape[1] != model.hps.z_size:
+        raise ValueError(f"z must be codes of shape (n, {model.hps.z_size}) (this model's z_size), "
+                         f"got {z.shape}")
+    return z
+
+
 def _codes(model, n: int, z, rng):
     """``z`` ``(n, N_z)`` for a conditional model (drawn from ``N(0, I)`` with ``rng`` when
     ``None``); ``None`` for a decoder-only model, which takes no ``z``."""
@@ -189,7 +201,7 @@ def _codes(model, n: int, z, rng):
         return None
     if z is None:
         return rng.standard_normal((n, model.hps.z_size)).astype("float32")
-    z = np.asarray(z, dtype="float32").reshape(-1, model.hps.z_size)
+    z = _checked_codes(model, z)
     if len(z) != n:
         raise ValueError(f"z holds {len(z)} codes for n={n} sketches")
     return z
@@ -300,7 +312,7 @@ def decode(model, z, temperature: float = DEFAULT_TEMPERATURE, seed=None, **opti
     ``options`` go to :func:`sample` (``greedy``, ``max_len``, ``fast``, ``pen_temperature``,
     ``same_noise``)."""
     _conditional(model)
-    z = np.asarray(z, dtype="float32").reshape(-1, model.hps.z_size)
+    z = _checked_codes(model, z)
     return sample(model, len(z), temperature, seed=seed, z=z, **options)
 
 
@@ -315,10 +327,13 @@ def slerp(a, b, t):
     or ``(k,)`` numbers, in ``[0, 1]``): ``(sin((1 - t) omega) a + sin(t omega) b) /
     sin(omega)``, ``omega`` the angle between them; ``(N_z,)`` or ``(k, N_z)``. Along the
     arc the norm changes smoothly from ``|a|`` to ``|b|`` (equal norms stay equal);
-    (anti)parallel codes, where the arc is undefined, give the straight line."""
+    (anti)parallel codes and a zero code, where the arc is undefined, give the straight line."""
     a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
     t = np.asarray(t, dtype="float64")[..., None]
-    cos = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))
+    norms = np.linalg.norm(a) * np.linalg.norm(b)
+    if norms == 0:
+        return (1 - t) * a + t * b
+    cos = np.dot(a, b) / norms
     omega = np.arccos(np.clip(cos, -1.0, 1.0))
     if np.sin(omega) < 1e-6:
         return (1 - t) * a + t * b
@@ -346,7 +361,11 @@ def complete(model, prefix, n: int = 1, temperature: float = DEFAULT_TEMPERATURE
     where it ends, up to ``max_len`` rows in all. A conditional model conditions on ``z``
     ``(N_z,)``, or on the prefix's own code when ``z`` is ``None``. Returns stroke-3 arrays
     that start with the prefix, unchanged."""
-    prefix = np.asarray(prefix, dtype="float32").reshape(-1, 3)
+    prefix = np.asarray(prefix, dtype="float32")
+    if prefix.size == 0:
+        prefix = prefix.reshape(0, 3)
+    if prefix.ndim != 2 or prefix.shape[1] != 3:
+        raise ValueError(f"the prefix must be stroke-3 rows (P, 3), got shape {prefix.shape}")
     max_len = int(max_len or model.hps.max_seq_len)
     if len(prefix) == 0:
         return sample(model, n, temperature, seed=seed, max_len=max_len, fast=fast,

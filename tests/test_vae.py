@@ -377,3 +377,22 @@ def test_the_shipped_vae_does_what_chapter_4_says(shared_data):
     results = pretrained.results("sheep_vae")
     card = pretrained.model_card("sheep_vae")
     assert f"{results['auc']:.3f}" in card and f"rows {results['carried']['rows']:+.2f}" in card
+
+
+def test_codes_and_prefixes_of_the_wrong_shape_are_errors_not_reshaped(vae_and_sketches,
+                                                                        tmp_path):
+    from sketchlib.checkpoints import find_checkpoint
+
+    model, sketches = vae_and_sketches  # z_size 8
+    with pytest.raises(ValueError, match=r"shape \(n, 8\)"):
+        sampling.sample(model, n=2, z=np.zeros((4, 4)))
+    with pytest.raises(ValueError, match=r"shape \(n, 8\)"):
+        sampling.decode(model, np.zeros((3, 16)))
+    assert len(sampling.decode(model, np.zeros(8), max_len=10)) == 1  # one code, one sketch
+    with pytest.raises(ValueError, match="stroke-3"):
+        sampling.complete(model, np.zeros((6, 5)), max_len=20)
+    with pytest.raises(ValueError, match="'best' or 'latest'"):
+        find_checkpoint(tmp_path, "bogus")
+    zero, b = np.zeros(8), np.arange(8.0)
+    np.testing.assert_array_equal(sampling.slerp(zero, zero, 0.5), zero)
+    np.testing.assert_allclose(sampling.slerp(zero, b, [0.0, 0.25, 1.0]), [0 * b, b / 4, b])
