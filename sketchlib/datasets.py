@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import zipfile
 from dataclasses import dataclass, field
 from importlib import resources
@@ -155,12 +156,13 @@ def ndjson_source(word: str, kind: str = "simplified", full: bool = False) -> So
 def data_dir() -> Path | None:
     """The folder named by ``SKETCHLIB_DATA_DIR``, or ``None`` when it is not set. A relative
     path is taken from the current folder (a notebook's is its own folder, not the one where
-    the variable was exported): a path that names no folder from here is a clear error."""
+    the variable was exported): a relative path that names no folder from here is a clear
+    error."""
     value = os.environ.get(DATA_DIR_VARIABLE)
     if not value:
         return None
     folder = Path(value).expanduser()
-    if not folder.is_dir():
+    if not folder.is_absolute() and not folder.is_dir():
         raise FileNotFoundError(
             f"{DATA_DIR_VARIABLE}={value} names no folder from {Path.cwd()}; give it as an "
             f'absolute path, for example export {DATA_DIR_VARIABLE}="$(cd {value} && pwd)"')
@@ -240,23 +242,65 @@ def load_npz(path) -> dict[str, list[np.ndarray]]:
     """Read a sketch-rnn ``.npz`` file: ``{"train": [...], "valid": [...], "test": [...]}``,
     each a list of stroke-3 arrays (any numeric dtype, as stored).
 
-    These files hold pickled object arrays, so only load files you trust: by name, sketchlib
-    checks the official SHA-256 first; a path you pass is trusted as given.
+    These files hold pickled object arrays, and unpickling can run code: sketchlib unpickles
+    them with :class:`ArraysOnlyUnpickler`, which builds numpy arrays and nothing else, so no
+    file, from anywhere, can run code here; each sketch must be an array of numbers.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
-    if not zipfile.is_zipfile(path):  # np.load would unpickle any other file
+    if not zipfile.is_zipfile(path):
         raise ValueError(f"{path}: not a readable .npz file (not a zip archive)")
     try:
-        with np.load(path, encoding="latin1", allow_pickle=True) as archive:
-            missing = [split for split in SPLITS if split not in archive.files]
+        with zipfile.ZipFile(path) as archive:
+            found = sorted(name.removesuffix(".npy") for name in archive.namelist())
+            missing = [split for split in SPLITS if split not in found]
             if missing:
                 raise ValueError(f"{path}: missing split(s) {missing}; a sketch-rnn .npz file "
-                                 f"has keys train, valid, test (found {archive.files})")
-            return {split: list(archive[split]) for split in SPLITS}
-    except (OSError, EOFError, zipfile.BadZipFile) as error:
+                                 f"has keys train, valid, test (found {found})")
+            splits = {}
+            for split in SPLITS:
+                with archive.open(f"{split}.npy") as member:
+                    splits[split] = _read_sketches(member, f"{path} ({split})")
+            return splits
+    except (OSError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError) as error:
         raise ValueError(f"{path}: not a readable .npz file ({error})") from None
+
+
+class ArraysOnlyUnpickler(pickle.Unpickler):
+    """Unpickles numpy arrays and their dtypes, nothing else: every other class or function
+    that a pickle names (``os.system``, say) is refused before it can be called."""
+
+    ALLOWED = {("numpy", "ndarray"), ("numpy", "dtype"),
+               ("numpy.core.multiarray", "_reconstruct"),
+               ("numpy._core.multiarray", "_reconstruct"),
+               ("_codecs", "encode")}  # how protocol 2 writes an array's bytes (kanji.rdp200)
+
+    def find_class(self, module, name):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"it asks for {module}.{name}; only numpy arrays may "
+                                         "be loaded from a sketch file")
+        return super().find_class(module, name)
+
+
+def _read_sketches(member, where: str) -> list[np.ndarray]:
+    """The sketches of one ``.npy`` member of a sketch ``.npz``: an object array of arrays
+    of numbers, unpickled with :class:`ArraysOnlyUnpickler` (encoding latin1, for files
+    pickled by Python 2, as the published ones are)."""
+    version = np.lib.format.read_magic(member)
+    read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                   (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+    if read_header is None:
+        raise ValueError(f"{where}: unsupported .npy version {version}")
+    _, _, dtype = read_header(member)
+    if not dtype.hasobject:
+        raise ValueError(f"{where}: expected an object array of sketches, found {dtype}")
+    sketches = ArraysOnlyUnpickler(member, encoding="latin1").load()
+    for sketch in sketches:
+        if not isinstance(sketch, np.ndarray) or sketch.dtype.kind not in "iuf":
+            raise ValueError(f"{where}: a sketch must be an array of numbers, found "
+                             f"{type(sketch).__name__}")
+    return list(sketches)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import os
 import re
 import shutil
 import socket
@@ -817,3 +818,36 @@ def test_load_drawings_from_shared_data(shared_data):
     assert len(simplified) == 7
     assert not simplified[0].has_time
     assert [d.key_id for d in simplified] == [d.key_id for d in raw[:7]]
+
+
+class _RunsCode:
+    """Pickled, it asks the loader to call ``os.mkdir(path)``: what a malicious file does."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return os.mkdir, (self.path,)
+
+
+def test_a_sketch_file_cannot_run_code(tmp_path):
+    """A crafted .npz whose object array would call os.mkdir when unpickled (np.load with
+    allow_pickle=True would call it) is refused with a clear error, and nothing runs."""
+    marker = tmp_path / "ran"
+    evil = np.empty(2, dtype=object)
+    evil[0], evil[1] = np.zeros((3, 3), np.int16), _RunsCode(marker)
+    ok = np.empty(1, dtype=object)
+    ok[0] = np.zeros((2, 3), np.int16)
+    path = tmp_path / "evil.npz"
+    np.savez(path, train=evil, valid=ok, test=ok)
+    with pytest.raises(ValueError, match="posix.mkdir|os.mkdir|only numpy arrays"):
+        datasets.load_npz(path)
+    assert not marker.exists()
+    strings = np.empty(1, dtype=object)
+    strings[0] = "not a sketch"
+    np.savez(path, train=strings, valid=ok, test=ok)
+    with pytest.raises(ValueError, match="array of numbers"):
+        datasets.load_npz(path)
+    np.savez(path, train=np.zeros((2, 3)), valid=ok, test=ok)
+    with pytest.raises(ValueError, match="object array of sketches"):
+        datasets.load_npz(path)
