@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from keras import ops
 
-from .hparams import HParams
+from .hparams import HParams, written_atomically
 
 #: The largest weight the format holds; larger ones are clipped to it.
 WEIGHT_LIMIT = 10.0
@@ -97,8 +97,10 @@ def to_browser_json(model, name: str | None = None, version: int = 1) -> tuple[l
 def export_browser_model(model, path, name: str | None = None) -> tuple[int, int]:
     """Write the model as a browser-format JSON file; returns how many weights it holds and
     how many of them were clipped to +-10."""
-    array, clipped = to_browser_json(model, name)
-    Path(path).write_text(json.dumps(array, separators=(",", ":")))
+    array, clipped = to_browser_json(model, name)  # checks the model first
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with written_atomically(path) as temporary:
+        temporary.write_text(json.dumps(array, separators=(",", ":")))
     return sum(int(np.prod(shape)) for shape in array[1]), clipped
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .hparams import HParams, write_json
+from .hparams import HParams, write_json, written_atomically
 from .model import SketchRNN
 
 WEIGHTS = "model.weights.h5"
@@ -108,7 +108,13 @@ def find_checkpoint(path, which: str = "best") -> Path:
         return path
     for pointer in (which, "latest" if which == "best" else "best"):
         if (path / f"{pointer}.json").exists():
-            return path / json.loads((path / f"{pointer}.json").read_text())["checkpoint"]
+            file = path / f"{pointer}.json"
+            try:
+                return path / json.loads(file.read_text())["checkpoint"]
+            except (json.JSONDecodeError, KeyError, TypeError) as error:
+                raise ValueError(f"{file} is damaged ({type(error).__name__}: {error}); "
+                                 "point it at a checkpoint folder of the run, e.g. "
+                                 '{"checkpoint": "ckpt-00001000"}') from None
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
     raise FileNotFoundError(f"{path} holds no model: no {WEIGHTS}, latest.json or best.json "
@@ -191,12 +197,10 @@ def trim_log(log_root, step: int) -> None:
     kept = [row for row in rows if int(row["step"]) <= step]
     if len(kept) == len(rows) and path.read_text().endswith("\n"):
         return
-    temporary = path.with_name(LOG + ".tmp")
-    with temporary.open("w", newline="") as file:
+    with written_atomically(path) as temporary, temporary.open("w", newline="") as file:
         writer = csv.DictWriter(file, fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(kept)
-    os.replace(temporary, path)
 
 
 def read_log(path) -> dict[str, np.ndarray]:

@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .hparams import HParams, parse_overrides
+from .hparams import HParams, parse_overrides, written_atomically
 
 #: Defaults of ``sketchlib train``: the reference's, decoder-only unless ``--conditional``.
 TRAIN_DEFAULTS = HParams(conditional=False)
@@ -133,6 +133,8 @@ def _sample(args) -> None:
 
     if args.n < 1:
         raise ValueError(f"--n must be at least 1, got {args.n}")
+    if args.columns < 1:
+        raise ValueError(f"--columns must be at least 1, got {args.columns}")
     suffix = args.out.suffix.lower()
     if suffix not in (".svg", ".png"):
         raise ValueError(f"--out must end in .svg or .png, got {args.out.name!r}")
@@ -151,12 +153,14 @@ def _sample(args) -> None:
     if empty == len(sketches):
         raise ValueError("every sketch ended at its first step; try a higher --temperature")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".svg":
-        grid_svg(sketches, args.out, ncols=args.columns)
-    else:
-        import matplotlib
-        matplotlib.use("Agg")
-        plot_grid(sketches, ncols=min(args.columns, len(sketches))).savefig(args.out, dpi=100)
+    with written_atomically(args.out) as temporary:
+        if suffix == ".svg":
+            grid_svg(sketches, temporary, ncols=args.columns)
+        else:
+            import matplotlib
+            matplotlib.use("Agg")
+            plot_grid(sketches, ncols=min(args.columns, len(sketches))).savefig(temporary,
+                                                                                dpi=100)
     print(f"wrote {len(sketches)} sketches to {args.out}"
           + (f" ({empty} ended at their first step, shown as '(empty)' in their place)"
              if empty else ""))
@@ -169,7 +173,6 @@ def _export(args) -> None:
     if args.out.suffix.lower() != ".json":
         raise ValueError(f"--out must end in .json, got {args.out.name!r}")
     model = load(args.model, which=args.checkpoint)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     count, clipped = export_browser_model(model, args.out, name=args.name)
     print(f"wrote {args.out}: {count:,d} weights as int16; {clipped} beyond +-10 clipped"
           + (" (the browser's drawings will differ from sketchlib's)" if clipped else ""))
@@ -186,6 +189,8 @@ def _codes(args, model):
             z = np.load(args.z)
         except (OSError, ValueError) as error:
             raise ValueError(f"--z {args.z}: not a readable .npy file ({error})") from None
+        if z.size == 0:
+            raise ValueError(f"--z {args.z}: the file holds no codes (shape {z.shape})")
         if z.ndim not in (1, 2) or z.shape[-1] != model.hps.z_size:
             raise ValueError(f"--z {args.z}: expected codes of shape (n, {model.hps.z_size}) "
                              f"or ({model.hps.z_size},), got {z.shape}")
@@ -207,6 +212,9 @@ def _interrupted(args) -> str:
         return f"sketchlib {args.command}: interrupted"
     from .checkpoints import find_checkpoint
 
+    if not args.log_root.is_dir():  # stopped before the run wrote anything
+        return ("sketchlib train: interrupted before anything was written: run the same "
+                "command again (without --resume)")
     try:
         where = f"the last checkpoint is {find_checkpoint(args.log_root, 'latest')}"
     except FileNotFoundError:

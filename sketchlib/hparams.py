@@ -7,6 +7,7 @@ import dataclasses
 import json
 import math
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,13 +110,26 @@ class HParams:
         return self.replace(**parse_overrides(text))
 
 
-def write_json(path, value) -> None:
-    """Write ``value`` as JSON (sorted keys, one per line) atomically: a temporary file, then a
-    rename, so that an interrupted write never leaves a cut file behind."""
+@contextmanager
+def written_atomically(path):
+    """Write a file atomically: the block writes to the temporary path this yields (beside
+    ``path``, with the same suffix), which then replaces ``path`` in one rename. A block that
+    fails or is interrupted (a full disk, Ctrl-C) leaves ``path`` as it was, and no temporary
+    file behind."""
     path = Path(path)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(value, indent=1, sort_keys=True) + "\n")
-    os.replace(temporary, path)
+    temporary = path.with_name(f"{path.stem}.tmp{path.suffix}")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_json(path, value) -> None:
+    """Write ``value`` as JSON (sorted keys, one per line), atomically
+    (:func:`written_atomically`), so that an interrupted write never leaves a cut file."""
+    with written_atomically(path) as temporary:
+        temporary.write_text(json.dumps(value, indent=1, sort_keys=True) + "\n")
 
 
 def parse_overrides(text: str) -> dict:

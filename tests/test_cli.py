@@ -296,6 +296,12 @@ def test_ctrl_c_says_where_the_last_checkpoint_is(run, npz, tmp_path, monkeypatc
     assert capsys.readouterr().err == (
         f"sketchlib train: interrupted; the last checkpoint is {log_root / 'ckpt-00000004'}: "
         "continue with the same command and --resume\n")
+    # Stopped before the run wrote anything: --resume would find nothing, so it is not advised.
+    fresh = tmp_path / "fresh"
+    assert main(["train", "--data", str(npz), "--log-root", str(fresh), "--verbose", "0"]) == 130
+    assert capsys.readouterr().err == ("sketchlib train: interrupted before anything was "
+                                       "written: run the same command again (without "
+                                       "--resume)\n")
 
 
 def test_resume_without_a_run_is_an_error(npz, tmp_path, capsys):
@@ -374,3 +380,43 @@ def test_latent_options_give_one_line_errors(vae_run, run, npz, tmp_path, capsys
                  "--out", str(tmp_path / "c.svg")]) == 2
     assert "not a readable .npy file" in one_line_error(capsys, "sample")
     assert not any(tmp_path.glob("*.svg"))
+
+
+def test_outputs_are_written_atomically_and_refusals_leave_nothing(run, vae_run, tmp_path,
+                                                                   capsys, monkeypatch):
+    """A sample that fails while writing keeps the previous file whole; an export that is
+    refused creates no folder; --columns 0 and an empty --z file are one-line errors."""
+    from sketchlib import draw
+
+    out = tmp_path / "keep.svg"
+    assert main(["sample", "--model", str(run), "--n", "2", "--out", str(out)]) == 0
+    before = out.read_bytes()
+
+    def full_disk(sketches, path, **options):
+        path.write_text("<svg cut sho")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(draw, "grid_svg", full_disk)
+    with pytest.raises(OSError):
+        main(["sample", "--model", str(run), "--n", "2", "--out", str(out)])
+    assert out.read_bytes() == before and not list(tmp_path.glob("*.tmp*"))
+    capsys.readouterr()
+    target = tmp_path / "new" / "folder" / "v.json"
+    assert main(["export", "--model", str(vae_run), "--out", str(target)]) == 2
+    assert "conditional" in one_line_error(capsys, "export")
+    assert not (tmp_path / "new").exists()
+    assert main(["sample", "--model", str(run), "--columns", "0", "--out", str(out)]) == 2
+    assert "--columns must be at least 1" in one_line_error(capsys, "sample")
+    empty = tmp_path / "none.npy"
+    np.save(empty, np.zeros((0, 4), "float32"))
+    assert main(["sample", "--model", str(vae_run), "--z", str(empty), "--out", str(out)]) == 2
+    assert "holds no codes" in one_line_error(capsys, "sample")
+
+
+def test_a_damaged_pointer_is_named(run, tmp_path, capsys):
+    log_root = tmp_path / "copy"
+    shutil.copytree(run, log_root)
+    (log_root / "latest.json").write_text('{"checkpoint": "ckpt-0\x01')
+    assert main(["sample", "--model", str(log_root), "--checkpoint", "latest",
+                 "--out", str(tmp_path / "x.svg")]) == 2
+    assert f"{log_root / 'latest.json'} is damaged" in one_line_error(capsys, "sample")

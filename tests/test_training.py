@@ -245,7 +245,7 @@ def test_save_checkpoint_keeps_only_pointed_checkpoints(tmp_path):
     assert save(6, "latest") == ["best.json", "ckpt-00000002", "ckpt-00000006", "latest.json"]
     assert read_json(tmp_path / "best.json")["checkpoint"] == "ckpt-00000002"
     assert save(8, "latest", "best") == ["best.json", "ckpt-00000008", "latest.json"]
-    assert not list(tmp_path.rglob("*.tmp"))
+    assert not list(tmp_path.rglob("*.tmp*"))
 
 
 def test_find_checkpoint_pointers_and_errors(tmp_path):
@@ -347,7 +347,7 @@ def test_train_writes_the_log_root(trained, tiny_data):
     assert best["checkpoint"] == f"ckpt-{int(best_row['step']):08d}"
     assert sorted(p.name for p in log_root.glob("ckpt-*")) == sorted(
         {latest["checkpoint"], best["checkpoint"]})
-    assert not list(log_root.rglob("*.tmp"))
+    assert not list(log_root.rglob("*.tmp*"))
     assert int(model.optimizer.iterations) == 4
     # The returned model is the latest checkpoint.
     assert_same_arrays(weights_of(load_model(log_root, "latest")), weights_of(model))
