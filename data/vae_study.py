@@ -76,7 +76,8 @@ def main(runs: Path, names: list[str]) -> None:
         run_recorded(command(name, runs), log_root, STEPS)
         model = checkpoints.load_model(log_root, "latest")
         log = checkpoints.read_log(log_root / "log.csv")
-        numbers = {"command": " ".join(command(name, Path("runs"))), "steps": STEPS,
+        recorded = " ".join(command(name, Path("runs/vae_study")))
+        numbers = {"command": recorded, "steps": STEPS,
                    "seconds": float(log["seconds"][-1]), **measure(model, test)}
         (RESULTS / f"{name}.json").write_text(json.dumps(numbers) + "\n")
         shown = {k: v for k, v in numbers.items() if not isinstance(v, list)}
