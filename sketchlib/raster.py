@@ -5,8 +5,9 @@ The ink is placed as :mod:`sketchlib.similarity` places it, so that only the sha
 sketch is scaled into the unit square (its longer side 1, centred), and every pen-down segment
 puts its length of ink at four points spread evenly along it (the centres of its quarters),
 each spread over a ``size`` x ``size`` grid by a Gaussian one pixel wide. The raster is
-divided by its sum, a distribution over pixels: the share of the ink near each pixel. Written in ``keras.ops``,
-it runs inside the training step on every backend, on a whole stroke-5 batch at once.
+divided by its sum, a distribution over pixels: the share of the ink near each pixel. Written
+in ``keras.ops``, it runs inside the training step on every backend, on a whole stroke-5 batch
+at once.
 """
 
 from __future__ import annotations
