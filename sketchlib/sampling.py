@@ -331,10 +331,7 @@ def slerp(a, b, t):
     a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
     t = np.asarray(t, dtype="float64")[..., None]
     norms = np.linalg.norm(a) * np.linalg.norm(b)
-    if norms == 0:
-        return (1 - t) * a + t * b
-    cos = np.dot(a, b) / norms
-    omega = np.arccos(np.clip(cos, -1.0, 1.0))
+    omega = np.arccos(np.clip(np.dot(a, b) / norms, -1.0, 1.0)) if norms else 0.0
     if np.sin(omega) < 1e-6:
         return (1 - t) * a + t * b
     return (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)

@@ -60,14 +60,18 @@ def identification_ranks(reconstructions, originals, spacing: float = 0.02) -> n
     if len(reconstructions) != len(originals):
         raise ValueError(f"{len(reconstructions)} reconstructions for {len(originals)} "
                          "originals")
-    inks = [_Ink(s, spacing) for s in originals]
-    ranks = []
-    for i, sketch in enumerate(reconstructions):
-        ink = _Ink(sketch, spacing)
-        row = np.array([_chamfer(ink, other) for other in inks])
-        ranks.append(len(originals) if not np.isfinite(row[i]) else
-                     1 + int(np.sum(row < row[i])))
+    distances = distance_matrix(reconstructions, originals, spacing)
+    ranks = [len(originals) if not np.isfinite(row[i]) else 1 + int(np.sum(row < row[i]))
+             for i, row in enumerate(distances)]
     return np.array(ranks)
+
+
+def distance_matrix(rows, columns, spacing: float = 0.02) -> np.ndarray:
+    """:func:`chamfer_distance` of every sketch of ``rows`` to every sketch of ``columns``:
+    ``(len(rows), len(columns))``, each sketch's ink resampled once."""
+    inks = [_Ink(s, spacing) for s in columns]
+    return np.array([[_chamfer(ink, other) for other in inks]
+                     for ink in (_Ink(s, spacing) for s in rows)]).reshape(len(rows), len(inks))
 
 
 def pairwise_auc(originals, drawings, spacing: float = 0.02) -> float:
@@ -78,11 +82,8 @@ def pairwise_auc(originals, drawings, spacing: float = 0.02) -> float:
     if len(drawings) != len(originals) or len(originals) < 2:
         raise ValueError(f"{len(drawings)} drawings for {len(originals)} originals (at least "
                          "2 of each, as many drawings as originals)")
-    drawn = [_Ink(s, spacing) for s in drawings]
     wins = 0.0
-    for i, sketch in enumerate(originals):
-        ink = _Ink(sketch, spacing)
-        row = np.array([_chamfer(ink, other) for other in drawn])
+    for i, row in enumerate(distance_matrix(originals, drawings, spacing)):
         others = np.delete(row, i)
         wins += np.sum(row[i] < others) + 0.5 * np.sum(row[i] == others)
     n = len(originals)
