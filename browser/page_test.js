@@ -1,8 +1,8 @@
 // Open the built book's drawing page in headless Chromium, from disk, and use it as a reader:
 // wait for the model, check that "draw from nothing" drew, draw one stroke with synthetic
-// pointer events, and check that three continuations were drawn in colour, one per box, that
-// the console shows no error and that the page asked no other site for anything. Writes
-// screenshots.
+// pointer events, and check that three continuations were drawn in colour, one per box (also
+// of a zig-zag across the whole pad, whose continuations leave it), that the console shows no
+// error and that the page asked no other site for anything. Writes screenshots.
 //   node page_test.js ../_build/html/chapters/draw_in_your_browser.html SCREENSHOT_FOLDER
 const fs = require("fs");
 const path = require("path");
@@ -49,16 +49,37 @@ const [pagePath, shots = "screenshots"] = process.argv.slice(2);
   const continuations = await page.evaluate(colouredPixels, ".sketch-results canvas");
   await page.screenshot({path: path.join(shots, "draw_page.png"), fullPage: true});
   await page.locator(".sketch-pad").screenshot({path: path.join(shots, "draw_pad.png")});
+
+  // A zig-zag across the whole pad: most continuations of it run out of the box, and each must
+  // still be seen (shrunk to fit), not leave a blank box.
+  await page.click(".sketch-pad .sketch-clear");
+  await canvas.scrollIntoViewIfNeeded();
+  Object.assign(box, await canvas.boundingBox());
+  await page.mouse.move(...at(0.04, 0.3));
+  await page.mouse.down();
+  for (let i = 1; i <= 12; i++) {
+    await page.mouse.move(...at(0.04 + 0.075 * i, i % 2 ? 0.7 : 0.3), {steps: 6});
+  }
+  await page.mouse.up();
+  await page.waitForFunction(() => document.querySelector(".sketch-pad").dataset.completions
+                             === "3", null, {timeout: 120000});
+  const zigzag = await page.evaluate(colouredPixels, ".sketch-results canvas");
+  const zigzagStatus = await page.evaluate(
+    () => document.querySelector(".sketch-pad .sketch-status").textContent);
+  await page.locator(".sketch-pad").screenshot({path: path.join(shots, "draw_zigzag.png")});
   await page.locator(".sketch-nothing canvas").screenshot(
     {path: path.join(shots, "draw_from_nothing.png")});
   await browser.close();
 
-  const result = {fromNothing, continuations, ...pad, errors, elsewhere};
+  const result = {fromNothing, continuations, ...pad, zigzag, zigzagStatus, errors, elsewhere};
   console.log(JSON.stringify(result, null, 1));
   const problems = [];
   if (fromNothing[0] < 50) problems.push("'draw from nothing' drew (almost) nothing");
   if (!(pad.rows > 0) || continuations.length !== 3 || Math.min(...continuations) < 20) {
     problems.push("not every continuation was drawn");
+  }
+  if (zigzag.length !== 3 || Math.min(...zigzag) < 20) {
+    problems.push("a continuation of the zig-zag left its box blank");
   }
   if (errors.length) problems.push(`console errors: ${errors.join(" | ")}`);
   if (elsewhere.length) problems.push(`requests to other sites: ${elsewhere.join(" ")}`);

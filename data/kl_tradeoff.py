@@ -2,11 +2,12 @@
 the same small Sketch-RNN trained on aaron_sheep for the same number of steps, as a
 decoder-only model; as a VAE with KL weights 0.25, 0.5 and 1.0 (annealed, free bits 0.2); with
 weight 0.5 held constant (free bits, no annealing); with weight 1.0 and neither annealing nor
-free bits (posterior collapse); and with the three weights annealed but without free bits.
+free bits (posterior collapse); and with the three weights annealed but without free bits;
+the decoder-only model and weight 0.5 without free bits again from seeds 1 and 2.
 
 Each run is one ``sketchlib train`` command (printed, and written into its model card), run
 in turn and resumable: run this script again after an interruption and each run continues
-from its latest checkpoint (finished runs are skipped). About 9 x 10 minutes on a 2-core CPU.
+from its latest checkpoint (finished runs are skipped). About 13 x 10 minutes on a 2-core CPU.
 Run from the repository root: ``python data/kl_tradeoff.py [runs folder] [run name ...]``
 (``SKETCHLIB_DATA_DIR`` must name the folder that holds aaron_sheep.npz); names choose some
 of the runs, for example the ones whose exports are missing."""
@@ -34,15 +35,22 @@ RUNS = {  # name: the hyper-parameters that differ (None: the decoder-only model
     "kl_tradeoff_w0.25_no_floor": "kl_weight=0.25,kl_tolerance=0.0",
     "kl_tradeoff_w0.5_no_floor": "kl_weight=0.5,kl_tolerance=0.0",
     "kl_tradeoff_w1_no_floor": "kl_weight=1.0,kl_tolerance=0.0",
+    # two of them again from other seeds: how far runs of one setting differ
+    "kl_tradeoff_decoder_only_seed1": None,
+    "kl_tradeoff_decoder_only_seed2": None,
+    "kl_tradeoff_w0.5_no_floor_seed1": "kl_weight=0.5,kl_tolerance=0.0",
+    "kl_tradeoff_w0.5_no_floor_seed2": "kl_weight=0.5,kl_tolerance=0.0",
 }
 LINE_UP = 100  # the first test sheep, for the identification ranks
 
 
 def command(name: str, runs: Path) -> list[str]:
-    """The ``sketchlib train`` command of one run (add ``--resume`` to continue it)."""
+    """The ``sketchlib train`` command of one run (add ``--resume`` to continue it); the seed
+    is 0 unless the name ends in ``_seed<n>``."""
     vae = ["--conditional"] if RUNS[name] else []
+    seed = name.rpartition("_seed")[2] if "_seed" in name else "0"
     return ["sketchlib", "train", "--data", "aaron_sheep", "--log-root", str(runs / name),
-            *vae, "--group-by-length", "--seed", "0", "--verbose", "2",
+            *vae, "--group-by-length", "--seed", seed, "--verbose", "2",
             "--hparams", ",".join(filter(None, [SIZE, RUNS[name]]))]
 
 

@@ -8,14 +8,48 @@ var SketchCanvas = (function () {
   const MIN_MOVE = 2; // canvas pixels between recorded points
   const ROWS_PER_FRAME = 3;
 
-  // Two screen pixels wide, however small the canvas is shown.
-  const lineWidth = (canvas) => 2 * canvas.width / (canvas.clientWidth || canvas.width);
+  const MARGIN = 0.05; // of the canvas's smaller side, around a drawing shrunk to fit
 
+  // Two screen pixels wide, however small the canvas is shown and whatever its view.
+  const lineWidth = (ctx) => 2 * ctx.canvas.width / (ctx.canvas.clientWidth || ctx.canvas.width)
+    / view(ctx)[0];
+  const view = (ctx) => ctx.sketchView || [1, 0, 0]; // [scale, shift x, shift y]
+
+  // Clear the canvas and set its view: what is drawn from now on is scaled and shifted by it.
   function prepare(ctx) {
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
-    ctx.lineWidth = lineWidth(ctx.canvas);
+    const [scale, x, y] = view(ctx);
+    ctx.setTransform(scale, 0, 0, scale, x, y);
+    ctx.lineWidth = lineWidth(ctx);
     ctx.lineCap = "round";
     ctx.lineJoin = "round";
+  }
+
+  // Choose the view of `ctx` in which polylines `lines` and `rows` drawn from `start` are
+  // seen whole: none when they lie inside the canvas, else shrunk (never enlarged) and centred
+  // with a margin. Returns whether they had to be shrunk or moved.
+  function fit(ctx, lines, rows, start) {
+    const points = lines.flat();
+    let [x, y] = start;
+    points.push([x, y]);
+    for (const row of rows) {
+      x += row[0];
+      y += row[1];
+      points.push([x, y]);
+    }
+    const {width, height} = ctx.canvas;
+    const xs = points.map((p) => p[0]), ys = points.map((p) => p[1]);
+    const [left, right, top, bottom] = [Math.min(...xs), Math.max(...xs), Math.min(...ys),
+                                        Math.max(...ys)];
+    ctx.sketchView = null;
+    if (left >= 0 && top >= 0 && right <= width && bottom <= height) return false;
+    const margin = MARGIN * Math.min(width, height);
+    const scale = Math.min(1, (width - 2 * margin) / Math.max(right - left, 1),
+                           (height - 2 * margin) / Math.max(bottom - top, 1));
+    ctx.sketchView = [scale, (width - scale * (left + right)) / 2,
+                      (height - scale * (top + bottom)) / 2];
+    return true;
   }
 
   // Clear the canvas and draw polylines [[x, y], ...] in one colour.
@@ -37,7 +71,7 @@ var SketchCanvas = (function () {
     function frame() {
       if (!isCurrent()) return;
       ctx.strokeStyle = colour;
-      ctx.lineWidth = lineWidth(ctx.canvas);
+      ctx.lineWidth = lineWidth(ctx);
       for (let k = 0; k < ROWS_PER_FRAME && i < rows.length; k++, i++) {
         const row = rows[i];
         if (penDown) {
@@ -79,7 +113,7 @@ var SketchCanvas = (function () {
       if (Math.hypot(p[0] - q[0], p[1] - q[1]) < MIN_MOVE) return;
       current.push(p);
       ctx.strokeStyle = "#222";
-      ctx.lineWidth = lineWidth(canvas);
+      ctx.lineWidth = lineWidth(ctx);
       ctx.beginPath();
       ctx.moveTo(q[0], q[1]);
       ctx.lineTo(p[0], p[1]);
@@ -97,5 +131,5 @@ var SketchCanvas = (function () {
     return pad;
   }
 
-  return {prepare, drawLines, animate, capture};
+  return {prepare, fit, drawLines, animate, capture};
 })();

@@ -17,7 +17,7 @@ function render({model, el}) {
           <span class="value"></span></label>
       </div>
       <div class="status" style="color: #555; font-size: 0.9em"></div>
-      <div class="results" style="display: flex; gap: 0.4em; margin-top: 0.3em"></div>
+      <div class="results" style="display: flex; flex-wrap: wrap; gap: 0.4em; margin-top: 0.3em"></div>
     </div>`;
   const canvas = el.querySelector("canvas");
   const slider = el.querySelector("input");
@@ -42,12 +42,13 @@ function render({model, el}) {
       const box = document.createElement("canvas");
       box.width = canvas.width;
       box.height = canvas.height;
-      box.style.cssText = "width: 32%; border: 1px solid #ddd; border-radius: 4px";
+      box.style.cssText = "width: 48%; border: 1px solid #ddd; border-radius: 4px";
       boxes.appendChild(box);
       const ctx = box.getContext("2d");
-      SketchCanvas.drawLines(ctx, lines, "#999");
       // stroke-3 (pen lifted after the point) -> stroke-5 rows for SketchCanvas.animate
       const stroke5 = rows.map(([dx, dy, up]) => [dx, dy, 1 - up, up, 0]);
+      SketchCanvas.fit(ctx, lines, stroke5, last[last.length - 1]); // seen whole, if smaller
+      SketchCanvas.drawLines(ctx, lines, "#999");
       SketchCanvas.animate(ctx, stroke5, last[last.length - 1], false,
                            COLOURS[k % COLOURS.length], () => mine === run, () => {});
     });

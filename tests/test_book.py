@@ -143,6 +143,30 @@ def test_show_table_displays_markdown_and_refuses_a_ragged_row(monkeypatch):
         sketchlib.show_table(["cell", "loss"], [["LSTM"]])
 
 
+def test_figures_and_exercises_are_numbered_per_chapter():
+    sys.path.insert(0, str(ROOT / "chapters" / "_ext"))
+    import chapter_numbers
+    from types import SimpleNamespace
+
+    env = SimpleNamespace(toc_fignumbers={  # as Sphinx numbers them: one sequence a type
+        "chapters/06_better_cells": {"figure": {"b": (36,), "a": (35,)},
+                                     "exercise": {"x": (20,)}},
+        "chapters/intro": {"figure": {"f": (1,)}},
+        "chapters/performance": {"table": {"u": (9,), "t": (7,)}}})
+    chapter_numbers.number_per_chapter(None, env)
+    assert env.toc_fignumbers == {
+        "chapters/06_better_cells": {"figure": {"a": (6, 1), "b": (6, 2)},
+                                     "exercise": {"x": (6, 1)}},
+        "chapters/intro": {"figure": {"f": (1,)}},
+        "chapters/performance": {"table": {"t": (1,), "u": (2,)}}}
+    # the sidebar and the text call a chapter by the number its title shows
+    chapters = [path for path in NOTEBOOKS if chapter_numbers.chapter_number(path.stem)]
+    assert len(chapters) >= 7
+    for path in chapters:
+        title = json.loads(path.read_text())["cells"][0]["source"][0]
+        assert title.startswith(f"# {chapter_numbers.chapter_number(path.stem)}. "), path.name
+
+
 if __name__ == "__main__":  # rewrite the install cells of every chapter
     for path in NOTEBOOKS:
         notebook = json.loads(path.read_text())

@@ -67,7 +67,6 @@
 
     function complete() {
       const mine = ++run;
-      results.forEach((ctx) => SketchCanvas.drawLines(ctx, pad.lines, "#999"));
       const rows = toStroke5(pad.lines.map((line) => model.simplifyLine(line, 1.5)));
       if (!rows.length) return;
       let state = model.update(model.zeroInput(), model.zeroState());
@@ -76,19 +75,27 @@
       const tau = Number(slider.value);
       const drawn = results.map(() => sampleRows(model, model.copyState(state), tau, budget));
       const last = pad.lines[pad.lines.length - 1];
+      const end = last[last.length - 1];
+      // A continuation that leaves its box is shown whole, smaller, with the reader's strokes.
+      const shrunk = results.filter((ctx, k) => SketchCanvas.fit(ctx, pad.lines,
+                                                                 drawn[k].rows, end)).length;
+      results.forEach((ctx) => SketchCanvas.drawLines(ctx, pad.lines, "#999"));
       let finished = 0;
       root.dataset.completions = "0";
       status.textContent = "drawing…";
       drawn.forEach((result, k) => {
-        SketchCanvas.animate(results[k], result.rows, last[last.length - 1], false,
+        SketchCanvas.animate(results[k], result.rows, end, false,
                              COLOURS[k], () => mine === run, () => {
           finished += 1;
           root.dataset.completions = String(finished);
           root.dataset.rows = String(drawn.reduce((n, r) => n + r.rows.length, 0));
           if (finished === drawn.length) {
             const ended = drawn.filter((r) => r.ended).length;
+            root.dataset.shrunk = String(shrunk);
             status.textContent = `${drawn.length} continuations of your ${rows.length} ` +
-              `rows at temperature ${tau}; ${ended} ended by the model`;
+              `rows at temperature ${tau}; ${ended} ended by the model` +
+              (shrunk ? `; ${shrunk} left the box and ${shrunk > 1 ? "are" : "is"} shown ` +
+                        "smaller, whole" : "");
           }
         });
       });
@@ -97,7 +104,8 @@
     root.querySelector(".sketch-clear").addEventListener("click", () => {
       run += 1;
       pad.clear();
-      results.forEach((ctx) => SketchCanvas.prepare(ctx));
+      results.forEach((ctx) => { ctx.sketchView = null; SketchCanvas.prepare(ctx); });
+      root.dataset.completions = "0";
       status.textContent = "Draw the start of a sheep.";
     });
     root.querySelector(".sketch-again").addEventListener("click", complete);
@@ -110,7 +118,6 @@
     let run = 0;
     function draw() {
       const mine = ++run;
-      SketchCanvas.prepare(ctx);
       const state = model.update(model.zeroInput(), model.zeroState());
       const tau = Number(slider.value);
       const {rows, ended} = sampleRows(model, state, tau, model.info.max_seq_len);
@@ -124,6 +131,8 @@
       }
       const start = [(ctx.canvas.width - box[0] - box[2]) / 2,
                      (ctx.canvas.height - box[1] - box[3]) / 2];
+      SketchCanvas.fit(ctx, [], rows, start); // a drawing larger than the box: smaller
+      SketchCanvas.prepare(ctx);
       SketchCanvas.animate(ctx, rows, start, true, COLOURS[0], () => mine === run, () => {
         root.dataset.drawn = String(Number(root.dataset.drawn || 0) + 1);
         root.querySelector(".sketch-status").textContent =
