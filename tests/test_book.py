@@ -143,6 +143,18 @@ def test_show_table_displays_markdown_and_refuses_a_ragged_row(monkeypatch):
         sketchlib.show_table(["cell", "loss"], [["LSTM"]])
 
 
+def test_exercise_stubs_print_nothing_on_the_page():
+    """An exercise's code cell (a stub that raises, then its check) prints "Not yet" and a
+    hint when the book is built: the page shows the stub alone (in Colab the reader runs it)."""
+    stubs = [(path.name, cell) for path in NOTEBOOKS
+             for cell in json.loads(path.read_text())["cells"]
+             if cell["cell_type"] == "code" and "exercises.check_" in "".join(cell["source"])
+             and "raise NotImplementedError" in "".join(cell["source"])]
+    assert len(stubs) >= 19
+    for name, cell in stubs:
+        assert "remove-output" in cell["metadata"].get("tags", []), name
+
+
 def test_figures_and_exercises_are_numbered_per_chapter():
     sys.path.insert(0, str(ROOT / "chapters" / "_ext"))
     import chapter_numbers

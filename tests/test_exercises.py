@@ -419,6 +419,32 @@ def test_layer_norm_check_names_the_mistake(capsys):
     assert not exercises.check_layer_norm(lambda x, g, b: gate_layer_norm(x, g, b)[:, :4])
     assert "the shape of x" in capsys.readouterr().out
 
+    def epsilon_outside(x, g, b):
+        parts = x.reshape(len(x), 4, -1)
+        normal = (parts - parts.mean(-1, keepdims=True)) / (parts.std(-1, keepdims=True) + 1e-3)
+        return normal.reshape(x.shape) * g + b
+
+    assert not exercises.check_layer_norm(epsilon_outside)
+    assert "inside the square root" in capsys.readouterr().out
+
+    def units_by_four(x, g, b):  # x.reshape(batch, u, 4): each "block" one unit of each gate
+        parts = x.reshape(len(x), -1, 4)
+        normal = (parts - parts.mean(-1, keepdims=True)) / np.sqrt(
+            parts.var(-1, keepdims=True) + 1e-3)
+        return normal.reshape(x.shape) * g + b
+
+    assert not exercises.check_layer_norm(units_by_four)
+    assert "the blocks are consecutive" in capsys.readouterr().out
+
+    def across_blocks(x, g, b):
+        parts = x.reshape(len(x), 4, -1)
+        normal = (parts - parts.mean(1, keepdims=True)) / np.sqrt(
+            parts.var(1, keepdims=True) + 1e-3)
+        return normal.reshape(x.shape) * g + b
+
+    assert not exercises.check_layer_norm(across_blocks)
+    assert "not across the four blocks" in capsys.readouterr().out
+
 
 def test_hyper_scale_check_names_the_mistake(capsys):
     def scaled(h, kernel, bias, scale_kernel, block):
@@ -466,11 +492,26 @@ def test_canvas_to_stroke3_check_names_the_mistake(capsys):
         lambda lines, f, p: canvas_to_stroke3(lines, 1 / f, p))
     assert "it does not multiply" in capsys.readouterr().out
 
+    def stroke_by_stroke(lines, f, p):  # offsets within each stroke: no move between them
+        return np.vstack([canvas_to_stroke3([line], f, p) for line in lines])
+
+    assert not exercises.check_canvas_to_stroke3(stroke_by_stroke)
+    assert "the moves between strokes are missing" in capsys.readouterr().out
+
 
 def first_strokes(sketch, count):
     """The chapter's solution."""
     ends = np.flatnonzero(sketch[:, 2] == 1)
+    if count == 0:
+        return sketch[:0]
+    if count > len(ends):
+        return sketch
     return sketch[:ends[count - 1] + 1]
+
+
+def first_strokes_without_edges(sketch, count):
+    """Right for 1 <= count <= strokes: the whole sketch for 0, IndexError above."""
+    return sketch[:np.flatnonzero(sketch[:, 2] == 1)[count - 1] + 1]
 
 
 def test_first_strokes_check_names_the_mistake(capsys):
@@ -484,3 +525,12 @@ def test_first_strokes_check_names_the_mistake(capsys):
     assert "count the strokes from one" in capsys.readouterr().out
     assert not exercises.check_first_strokes(lambda s, k: s[:k])
     assert "count strokes, not rows" in capsys.readouterr().out
+    assert not exercises.check_first_strokes(first_strokes_without_edges)
+    assert "for count 0 the prefix has no rows" in capsys.readouterr().out
+    assert not exercises.check_first_strokes(
+        lambda s, k: first_strokes(s, k) if k <= np.sum(s[:, 2] == 1) else s[:0][k])
+    out = capsys.readouterr().out
+    assert "the function raised IndexError" in out and "all of it, not an error" in out
+    assert not exercises.check_first_strokes(
+        lambda s, k: first_strokes(s, k) if k <= np.sum(s[:, 2] == 1) else s[:-1])
+    assert "is all its" in capsys.readouterr().out

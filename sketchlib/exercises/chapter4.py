@@ -25,7 +25,9 @@ def check_reparameterize(function) -> bool:
         expected = mu + np.exp(sigma_hat / 2) * epsilon
         result, problem = call_array(function, mu, sigma_hat, epsilon)
         if problem:
-            return report(False, problem, "z = mu + sigma * epsilon, with sigma from sigma_hat.")
+            return report(False, problem, "z is the mean plus the noise scaled by the "
+                          "standard deviation; sigma_hat is not the standard deviation itself "
+                          "(see its definition above).")
         if result.shape != expected.shape:
             return report(False, f"z should have the shape of mu, {expected.shape}, not "
                           f"{result.shape}.", "every operation is element by element.")
@@ -40,8 +42,9 @@ def check_reparameterize(function) -> bool:
             "(mu + epsilon) * sigma.": (mu + epsilon) * np.exp(sigma_hat / 2),
             "z varies around the mean: add mu.": np.exp(sigma_hat / 2) * epsilon,
         }
-        return report(False, "z is not mu + exp(sigma_hat / 2) * epsilon.", hint_for(
-            result, guesses, "sigma = exp(sigma_hat / 2) (sigma_hat is log sigma^2)."))
+        return report(False, "z is not the code that this mu, sigma_hat and epsilon give.",
+                      hint_for(result, guesses, "sigma_hat is the log of the variance: work "
+                               "out sigma from it first."))
     return report(True, "your z is mu + sigma * epsilon, with sigma = exp(sigma_hat / 2).")
 
 
@@ -55,7 +58,8 @@ def check_kl(function) -> bool:
             ops.convert_to_tensor(mu, "float32"), ops.convert_to_tensor(sigma_hat, "float32"))))
         result, problem = call_array(function, mu, sigma_hat)
         if problem:
-            return report(False, problem, "-0.5 * mean(1 + sigma_hat - mu^2 - exp(sigma_hat)).")
+            return report(False, problem, "the closed form of the KL term is in the "
+                          "chapter; it is an average, not a sum.")
         if result.size != 1:
             return report(False, f"the KL term is one number, not an array of shape "
                           f"{result.shape}.", "average over the batch and over the z dimensions.")
@@ -74,8 +78,8 @@ def check_kl(function) -> bool:
         }
         return report(False, f"for mu, sigma_hat of shape {shape} the KL term is "
                       f"{expected:.4f}, not {value:.4f}.", hint_for(
-                          value, guesses, "per dimension: -1/2 (1 + sigma_hat - mu^2 - "
-                          "exp(sigma_hat)); then the mean over everything.", rtol=1e-4))
+                          value, guesses, "compare your formula with the chapter's, term by term, "
+                          "and check that you average over every dimension and sketch.", rtol=1e-4))
     return report(True, "your KL term matches sketchlib.encoder.kl_divergence.")
 
 
@@ -88,8 +92,8 @@ def check_slerp(function) -> bool:
         expected = slerp(a, b, t)
         result, problem = call_array(function, a, b, t)
         if problem:
-            return report(False, problem, "omega = arccos(a.b / |a||b|); weights "
-                          "sin((1-t) omega) / sin(omega) and sin(t omega) / sin(omega).")
+            return report(False, problem, "find the angle between a and b first; each end is then "
+                          "weighted by a sine of part of that angle.")
         if result.shape != a.shape:
             return report(False, f"the result should be one code of shape {a.shape}, not "
                           f"{result.shape}.")
@@ -106,7 +110,8 @@ def check_slerp(function) -> bool:
                                                     + np.sin(t * omega) * b),
         }
         return report(False, f"at t = {t} the result differs from slerp.", hint_for(
-            result, guesses, "(sin((1 - t) omega) a + sin(t omega) b) / sin(omega)."))
+            result, guesses, "check the weights at t = 0 and t = 1, where slerp must "
+            "give a and b."))
     return report(True, "your slerp matches sketchlib.sampling.slerp, ends included.")
 
 

@@ -31,7 +31,8 @@ def check_kl_schedule(function) -> bool:
             expected = _weight(w, w0, rate, step)
             result, problem = call_array(function, step, w, w0, rate)
             if problem:
-                return report(False, problem, "w_t = w - (w - w_start) R^t.")
+                return report(False, problem, "the gap between the weight and its target "
+                              "shrinks by the factor R at every step.")
             if result.size != 1:
                 return report(False, f"the weight of one step is one number, not an array of "
                               f"shape {result.shape}.")
@@ -53,7 +54,8 @@ def check_kl_schedule(function) -> bool:
             }
             case = f"step {step} of the schedule w = {w}, w_start = {w0}, R = {rate}"
             return report(False, f"at {case} the weight is {expected:.5f}, not {value:.5f}.",
-                          hint_for(value, guesses, "w_t = w - (w - w_start) R^t.", rtol=1e-4,
+                          hint_for(value, guesses, "the weight starts at w_start, and its "
+                                   "gap to w shrinks by the factor R each step.", rtol=1e-4,
                                    atol=1e-7))
     return report(True, "your schedule matches sketchlib.encoder.annealed_kl_weight.")
 
@@ -123,6 +125,7 @@ def check_free_bits(function) -> bool:
         }
         return report(False, f"with kl_tolerance {tolerance}, KL values {kl} give "
                       f"{expected}, not {np.round(result, 4)}.",
-                      hint_for(result, guesses, "max(KL, kl_tolerance)."))
+                      hint_for(result, guesses, "the floor is a lower bound on each value, "
+                               "nothing more."))
     return report(True, "your term is max(KL, kl_tolerance): flat, with no gradient, below "
                         "the floor.")

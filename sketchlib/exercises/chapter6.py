@@ -20,11 +20,25 @@ def _gate_cases():
             (x[:1], np.ones(4 * units), np.zeros(4 * units))]
 
 
-def _numpy_norm(x, gain, shift, blocks, epsilon=1e-3, ddof=0):
-    parts = x.reshape(len(x), blocks, -1)
+def _numpy_norm(x, gain, shift, blocks, epsilon=1e-3, ddof=0, epsilon_outside=False,
+                interleaved=False):
+    """Layer norm over ``blocks`` blocks of the last axis, and typical mistakes: epsilon added
+    after the square root; a reshape to ``(batch, u, blocks)``, which normalises groups of
+    ``blocks`` neighbouring units instead of each block of ``u``."""
+    parts = x.reshape(len(x), -1, blocks) if interleaved else x.reshape(len(x), blocks, -1)
     mean = parts.mean(-1, keepdims=True)
     variance = parts.var(-1, ddof=ddof, keepdims=True)
-    return ((parts - mean) / np.sqrt(variance + epsilon)).reshape(x.shape) * gain + shift
+    spread = np.sqrt(variance) + epsilon if epsilon_outside else np.sqrt(variance + epsilon)
+    return ((parts - mean) / spread).reshape(x.shape) * gain + shift
+
+
+def _across_blocks(x, gain, shift):
+    """The mistake of taking each unit's statistics over the 4 blocks (axis 1 of ``(batch,
+    4, u)``) instead of over a block's units."""
+    parts = x.reshape(len(x), 4, -1)
+    normal = (parts - parts.mean(1, keepdims=True)) / np.sqrt(parts.var(1, keepdims=True)
+                                                              + 1e-3)
+    return normal.reshape(x.shape) * gain + shift
 
 
 def check_layer_norm(function) -> bool:
@@ -52,6 +66,14 @@ def check_layer_norm(function) -> bool:
             "add epsilon = 1e-3 to the variance before the square root: a nearly constant "
             "block (one of the test cases has one) would otherwise be blown up.":
                 _numpy_norm(x, gain, shift, 4, epsilon=0.0),
+            "epsilon goes inside the square root, sqrt(variance + 1e-3), not after it: the "
+            "two differ most for a nearly constant block.":
+                _numpy_norm(x, gain, shift, 4, epsilon_outside=True),
+            "the blocks are consecutive: x.reshape(batch, 4, u) puts the u units of each gate "
+            "together; x.reshape(batch, u, 4) mixes units of all four gates.":
+                _numpy_norm(x, gain, shift, 4, interleaved=True),
+            "normalise over the u units of a block (the last axis of (batch, 4, u)), not "
+            "across the four blocks.": _across_blocks(x, gain, shift),
             "after normalising, scale by gain and add shift.": _numpy_norm(
                 x, np.ones_like(gain), np.zeros_like(shift), 4),
             "the statistics are taken over the units of each sketch in the batch (the last "
@@ -83,8 +105,8 @@ def check_hyper_scale(function) -> bool:
         expected = (embedded @ scale_kernel) * block
         result, problem = call_array(function, hyper_h, kernel, bias, scale_kernel, block)
         if problem:
-            return report(False, problem, "d = hyper_h W_d + b_d; alpha = d W_alpha; "
-                          "alpha * block.")
+            return report(False, problem, "hyper_h gives the block's embedding d (it has a "
+                          "bias), d gives one scale per unit, and the scales act on the block.")
         if result.shape != block.shape:
             return report(False, f"one number per unit of the block: shape {block.shape}, not "
                           f"{result.shape}.")
@@ -100,7 +122,8 @@ def check_hyper_scale(function) -> bool:
         }
         return report(False, f"the scaled block is {np.round(expected, 4)}, not "
                       f"{np.round(result, 4)}.", hint_for(
-                          result, guesses, "((hyper_h W_d + b_d) W_alpha) * block.", rtol=1e-5,
+                          result, guesses, "follow the section's two equations for d and alpha, "
+                          "then apply the scales to the block unit by unit.", rtol=1e-5,
                           atol=1e-8))
     return report(True, "your scaling is the hyper network's: a scale per unit, 0.1 at the "
                         "start.")

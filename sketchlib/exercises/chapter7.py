@@ -35,6 +35,13 @@ def check_canvas_to_stroke3(function) -> bool:
             return report(False, f"{len(result)} rows for {len(expected) + 1} points: the "
                           "first point is where the drawing starts, not a row.",
                           "P points give P - 1 offsets.")
+        if result.shape == (len(expected) - len(lines) + 1, 3):
+            return report(False, f"{len(result)} rows, {len(lines) - 1} fewer than the "
+                          f"{len(expected)} points after the first: the moves between strokes "
+                          "are missing.", "take offsets over all the points in drawing order, "
+                          "not stroke by stroke: the first point of a stroke is a row too, "
+                          "its offset from the last point of the stroke before (the move "
+                          "with the pen up).")
         if result.shape != expected.shape:
             return report(False, f"the result should have shape {expected.shape} (one row "
                           f"per point after the first), not {result.shape}.")
@@ -63,18 +70,28 @@ def check_canvas_to_stroke3(function) -> bool:
 
 def check_first_strokes(function) -> bool:
     """Check ``function(sketch, count) -> rows``: the rows of the first ``count`` strokes of a
-    stroke-3 sketch, through the row whose pen lifts for the ``count``-th time, against
+    stroke-3 sketch, through the row whose pen lifts for the ``count``-th time (none for
+    ``count`` 0, every row when the sketch has fewer strokes), against
     :func:`sketchlib.strokes.first_strokes`."""
     rng = np.random.default_rng(3)
     sketch = synthetic_sketch("face", rng)  # several strokes
     ends = np.flatnonzero(sketch[:, 2] == 1)
-    for count in (1, 2, len(ends) - 1):
+    for count in (1, 2, len(ends) - 1, 0, len(ends) + 2):
         expected = first_strokes(sketch, count)
         result, problem = call_array(function, sketch.copy(), count)
+        edge = ("a sketch of fewer strokes than count is all of it, not an error."
+                if count > len(ends) else "find the rows whose pen is 1.")
         if problem:
-            return report(False, problem, "find the rows whose pen is 1.")
+            return report(False, f"for count {count}, {problem}", edge)
         if result.shape == expected.shape and np.allclose(result, expected):
             continue
+        if count == 0:
+            return report(False, f"for count 0 the prefix has no rows, not {len(result)}.",
+                          "ends[count - 1] is ends[-1], the last stroke's end, when count is "
+                          "0: treat 0 first.")
+        if count > len(ends):
+            return report(False, f"a sketch of {len(ends)} strokes is all its {len(sketch)} "
+                          f"rows for count {count}, not {len(result)}.", edge)
         guesses = {
             "the prefix must end with the row whose pen lifts (include it), so the drawing "
             "ends with the pen up.": sketch[:ends[count - 1]],
