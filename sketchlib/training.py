@@ -13,8 +13,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from . import set_seed
-from .batching import SketchBatches, as_inputs
+from . import mdn, set_seed
+from .batching import SketchBatches, as_inputs, make_batch
 from .checkpoints import (DATA, HPARAMS, append_log_row, built_model, find_checkpoint,
                           log_fields, point_to, restore_checkpoint, trim_log,
                           write_checkpoint)
@@ -85,6 +85,27 @@ def evaluate(model: SketchRNN, sketches, batch_size: int = 100, z=None) -> dict:
         results.append(model.test_on_batch({**inputs, "z": z[i * size:(i + 1) * size]},
                                            target, return_dict=True))
     return {name: float(np.mean([r[name] for r in results])) for name in results[0]}
+
+
+def step_losses(model: SketchRNN, sketches, batch_size: int = 100) -> np.ndarray:
+    """Where a model's reconstruction loss comes from: ``(S, N_max)``, the loss of each step of
+    each of the ``S`` normalised stroke-3 ``sketches`` (offset loss plus pen loss, both masked
+    after the sketch's end, as :func:`evaluate` measures them; a conditional model decodes from
+    the mean code ``mu``). Its rows summed and divided by ``max_seq_len`` are each sketch's
+    ``L_R``; their mean is :func:`evaluate`'s, for whole batches."""
+    hps, sketches, rows = model.hps, list(sketches), []
+    for start in range(0, len(sketches), batch_size):
+        inputs, target = as_inputs(make_batch(sketches[start:start + batch_size],
+                                              hps.max_seq_len))
+        z = model.encode(inputs["encoder_input"], inputs["lengths"])[0] if hps.conditional \
+            else None
+        params = mdn.split_output(model.decode(inputs["decoder_input"], z=z)[0],
+                                  hps.num_mixture)
+        target = ops.convert_to_tensor(target, "float32")
+        loss = (-mdn.offset_log_likelihood(target[..., 0], target[..., 1], params)
+                + mdn.pen_cross_entropy(target[..., 2:], params.pen_logits))
+        rows.append(ops.convert_to_numpy(loss * (1.0 - target[..., 4])))
+    return np.concatenate(rows)
 
 
 def code_worth(model: SketchRNN, sketches, batch_size: int = 100) -> dict:

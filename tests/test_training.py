@@ -30,6 +30,7 @@ from sketchlib.training import (
     build_model,
     evaluate,
     make_optimizer,
+    step_losses,
     train,
 )
 
@@ -505,6 +506,28 @@ def test_evaluate_averages_batches_in_order_without_the_remainder(trained, tiny_
     assert result["pen_loss"] == pytest.approx(pen, rel=1e-5)
     assert result["loss"] == pytest.approx(offset + pen, rel=1e-5)
     assert result != evaluate(model, tiny_data.valid[5:20], batch_size=5)
+
+
+@pytest.mark.parametrize("conditional", [False, True])
+def test_step_losses_are_each_steps_share_of_the_reconstruction_loss(
+        conditional, trained, tiny_data):
+    """step_losses: one row per sketch, zero after its end, whose sums over steps (divided by
+    max_seq_len) average to evaluate's L_R, whatever the order and the batch size."""
+    if conditional:
+        set_seed(3)
+        model = build_model(TINY.replace(conditional=True, enc_rnn_size=8, z_size=4))
+    else:
+        model = load_model(trained[0], "latest")
+    sketches = tiny_data.valid[:15]
+    losses = step_losses(model, sketches, batch_size=5)
+    assert losses.shape == (15, TINY.max_seq_len)
+    for row, sketch in zip(losses, sketches):
+        assert np.all(row[:len(sketch)] != 0) and np.all(row[len(sketch):] == 0)
+    result = evaluate(model, sketches, batch_size=5)
+    assert losses.sum(axis=1).mean() / TINY.max_seq_len == pytest.approx(
+        result["offset_loss"] + result["pen_loss"], rel=1e-4)
+    assert np.allclose(step_losses(model, sketches[::-1], batch_size=7), losses[::-1],
+                       atol=1e-4)
 
 
 def test_nan_advice_fits_its_cause(tmp_path):
