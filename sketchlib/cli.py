@@ -41,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
                             "(the same as --hparams conditional=true)")
     train.add_argument("--resume", action="store_true",
                        help="continue the run in --log-root from its latest checkpoint")
+    train.add_argument("--from", dest="resume_from", choices=("latest", "best"),
+                       default="latest",
+                       help="with --resume: the checkpoint to continue from; best goes back to "
+                            "the best validation loss and deletes the later checkpoints (after "
+                            "a run blew up, say)")
     train.add_argument("--hparams", default="",
                        help="comma-separated overrides, e.g. dec_rnn_size=256,num_steps=20000 "
                             "(with --resume: of the run's saved hyper-parameters)")
@@ -106,6 +111,8 @@ def _train(args) -> None:
     from .checkpoints import HPARAMS
     from .training import train
 
+    if args.resume_from != "latest" and not args.resume:
+        raise ValueError("--from needs --resume")
     names = [name for item in args.data for name in item.split(",") if name]
     saved = args.log_root / HPARAMS
     resumed = args.resume and saved.exists()
@@ -122,7 +129,8 @@ def _train(args) -> None:
           f"{dataset.max_seq_len} steps), scale factor {dataset.scale_factor:.3f}; one "
           f"progress-bar epoch = {hps.save_every} steps")
     train(hps, dataset, args.log_root, resume=args.resume, seed=args.seed,
-          group_by_length=args.group_by_length, bfloat16=args.bfloat16, verbose=verbose)
+          group_by_length=args.group_by_length, bfloat16=args.bfloat16, verbose=verbose,
+          resume_from=args.resume_from)
     print(f"draw with: sketchlib sample --model {args.log_root} --out samples.svg")
 
 

@@ -178,28 +178,38 @@ class StepBatches(keras.utils.PyDataset):
 
 class Checkpointer(keras.callbacks.Callback):
     """At the end of every interval: append the metrics to ``log.csv`` and write a checkpoint
-    (also the best one, by ``val_loss``). After every batch: stop if the loss is not finite,
-    without saving, so the last checkpoint stays the last good one."""
+    (also the best one, by ``val_loss``). A run that blows up stops without saving, so the
+    last checkpoint stays the last good one: after a batch whose loss is not finite or above
+    :data:`DIVERGED`, and at the end of an interval whose training or validation loss is, or
+    whose weights are not all finite. ``failed_step`` and ``failure`` then say where and what."""
 
     def __init__(self, log_root, data: dict, state: dict):
         super().__init__()
         self.log_root, self.data = Path(log_root), data
         self.best = state.get("best_val_loss", math.inf)
         self.seconds = state.get("seconds", 0.0)
-        self.failed_step = None
+        self.failed_step = self.failure = None
 
     def on_epoch_begin(self, epoch, logs=None):
         self.started = time.perf_counter()
 
+    def _stop(self, failure: str) -> None:
+        self.failed_step, self.failure = int(self.model.optimizer.iterations), failure
+        self.model.stop_training = True
+
     def on_train_batch_end(self, batch, logs=None):
-        if logs and not math.isfinite(float(logs["loss"])):
-            self.failed_step = int(self.model.optimizer.iterations)
-            self.model.stop_training = True
+        if logs and not _usable(float(logs["loss"])):
+            self._stop(f"the training loss became {float(logs['loss']):.4g}")
 
     def on_epoch_end(self, epoch, logs=None):
         if self.failed_step is not None:
             return
         logs = {key: float(value) for key, value in (logs or {}).items()}
+        for key, what in (("loss", "training"), ("val_loss", "validation")):
+            if key in logs and not _usable(logs[key]):
+                return self._stop(f"the {what} loss of the interval was {logs[key]:.4g}")
+        if not all(np.isfinite(ops.convert_to_numpy(w)).all() for w in self.model.weights):
+            return self._stop("a weight became NaN or infinite")
         step = int(self.model.optimizer.iterations)
         self.seconds += time.perf_counter() - self.started
         pointers = ["latest"]
@@ -217,6 +227,16 @@ class Checkpointer(keras.callbacks.Callback):
             row["kl_weight"] = float(self.model.kl_weight)  # the weight of the last step
         append_log_row(self.log_root, row, log_fields(self.model.hps))
         point_to(self.log_root, checkpoint, state, pointers)
+
+
+#: A loss above this (in absolute value) is a run that has blown up even if it is finite: an
+#: untrained Sketch-RNN's loss is about 5, a trained one's below 1.
+DIVERGED = 1e4
+
+
+def _usable(loss: float) -> bool:
+    """Whether a loss is one a run that has not blown up can have."""
+    return math.isfinite(loss) and abs(loss) < DIVERGED
 
 
 def precision_history(data: dict) -> list[tuple[int, bool]]:
@@ -251,7 +271,9 @@ def _check_log_root(log_root: Path, hps: HParams, data: dict, resume: bool) -> N
 
 
 def _nan_advice(hps: HParams, log_root: Path) -> str:
-    """What to do after a non-finite loss, from what most likely caused it."""
+    """What to do after a run blew up, from what most likely caused it: a setting above the
+    reference's, else an unstable stretch of batches, which a resumed run would replay in the
+    same order (so the learning rate must change either way)."""
     reference = HParams()
     causes = [f"{name}={getattr(hps, name)} is above the reference's {getattr(reference, name)}"
               for name in ("learning_rate", "grad_clip")
@@ -259,24 +281,33 @@ def _nan_advice(hps: HParams, log_root: Path) -> str:
     if causes:
         fix = f"{' and '.join(causes)}: lower {'it' if len(causes) == 1 else 'them'}"
     else:
-        fix = ("the settings are the reference's, so a rare unstable batch is the likely cause: "
-               "lower learning_rate (for example to half)")
-    if (log_root / "latest.json").exists():
-        where = ("and resume from the last good checkpoint, "
-                 f"{find_checkpoint(log_root, 'latest')}, which is kept")
-    else:
-        where = "and start again (no checkpoint was written yet)"
+        fix = ("the settings are the reference's, so an unstable stretch of batches is the "
+               "likely cause, and a resumed run replays the same batches: lower learning_rate "
+               f"(for example --hparams learning_rate={hps.learning_rate / 2:g})")
+    if not (log_root / "latest.json").exists():
+        return f"{fix} and start again (no checkpoint was written yet)"
+    latest = find_checkpoint(log_root, "latest")
+    where = f"and resume (--resume) from the last good checkpoint, {latest}, which is kept"
+    best = find_checkpoint(log_root, "best")
+    if best != latest:
+        where += (f", or from the one of the best validation loss, {best}, with --resume "
+                  "--from best")
     return f"{fix} {where}"
 
 
 def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
           seed: int = 0, group_by_length: bool = False, bfloat16: bool | None = None,
-          verbose="auto", jit_compile=False) -> SketchRNN:
+          verbose="auto", jit_compile=False, resume_from: str = "latest") -> SketchRNN:
     """Train (or resume, with ``resume=True``) a model on ``dataset`` for ``hps.num_steps``
     steps (rounded up to a multiple of ``hps.save_every``), checkpointing every
     ``hps.save_every`` steps into ``log_root`` (see :mod:`sketchlib.checkpoints`). The model's
     ``max_seq_len`` is the dataset's. Prints where it starts and ends unless ``verbose=0``.
-    Returns the trained model; raises ``FloatingPointError`` if the loss becomes NaN.
+    Returns the trained model; raises ``FloatingPointError`` if the run blows up (see
+    :class:`Checkpointer`), writing no checkpoint of the bad weights.
+
+    ``resume_from="best"`` goes back to the checkpoint of the best validation loss: ``latest``
+    moves there at once (the later checkpoints and log rows are deleted), and training goes on
+    from it, for example with a lower learning rate after a run blew up.
 
     Everything is checked before anything is written: a bad setting leaves ``log_root`` as
     it was. Interrupted at any moment (even by kill -9), a run loses at most the steps since
@@ -298,7 +329,11 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
     if len(dataset.train) < hps.batch_size:
         raise ValueError(f"{len(dataset.train)} training sketches (of at most "
                          f"{dataset.max_seq_len} rows) is fewer than batch_size={hps.batch_size}")
+    if resume_from not in ("latest", "best"):
+        raise ValueError(f"resume_from must be 'latest' or 'best', got {resume_from!r}")
     resumed = resume and (log_root / "latest.json").exists()
+    if resume_from == "best" and not (resumed and (log_root / "best.json").exists()):
+        raise FileNotFoundError(f"no best checkpoint to go back to in {log_root}")
     if resumed:
         data = json.loads((log_root / DATA).read_text())
         seed, group_by_length = data["seed"], data["group_by_length"]
@@ -315,7 +350,7 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
     model = build_model(hps, jit_compile, bfloat16)
     state = {"step": 0}
     if resumed:
-        state = restore_checkpoint(model, find_checkpoint(log_root, "latest"))
+        state = restore_checkpoint(model, find_checkpoint(log_root, resume_from))
     if state["step"] % hps.save_every:
         raise ValueError(f"checkpoint step {state['step']} is not a multiple of save_every "
                          f"({hps.save_every})")
@@ -333,6 +368,9 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
     log_root.mkdir(parents=True, exist_ok=True)
     write_json(log_root / DATA, data)  # first: a log root with hparams.json has data.json
     hps.save(log_root / HPARAMS)
+    if resume_from == "best":  # latest goes back to best; later checkpoints are deleted
+        best = json.loads((log_root / "best.json").read_text())
+        point_to(log_root, log_root / best.pop("checkpoint"), best)
     trim_log(log_root, state["step"])
     say(f"resuming {log_root} from step {state['step']} of {total}" if resume else
         f"training {log_root}: {total} steps, a checkpoint every {hps.save_every}")
@@ -351,8 +389,8 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
               callbacks=[stream.follow_epochs(), checkpointer], verbose=verbose)
     if checkpointer.failed_step is not None:
         raise FloatingPointError(
-            f"the loss became NaN or infinite at step {checkpointer.failed_step}; training "
-            f"stopped: {_nan_advice(hps, log_root)}.")
+            f"{checkpointer.failure} at step {checkpointer.failed_step}; training stopped "
+            f"without saving those weights: {_nan_advice(hps, log_root)}.")
     best = json.loads((log_root / "best.json").read_text())
     say(f"finished step {total}: best validation loss {best['val_loss']:.4f} at step "
         f"{best['step']} ({log_root / best['checkpoint']}); latest: "

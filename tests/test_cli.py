@@ -313,6 +313,15 @@ def test_resume_without_a_run_is_an_error(npz, tmp_path, capsys):
     assert not log_root.exists()
 
 
+def test_from_best_needs_resume(npz, tmp_path, capsys):
+    """--from without --resume: status 2, and nothing is created."""
+    log_root = tmp_path / "run"
+    assert main(["train", "--data", str(npz), "--log-root", str(log_root), "--from", "best",
+                 "--verbose", "0"]) == 2
+    assert one_line_error(capsys, "train") == "--from needs --resume\n"
+    assert not log_root.exists()
+
+
 @pytest.mark.parametrize("extra, message", [
     (["--out", "x.gif"], r"--out must end in \.svg or \.png, got 'x\.gif'"),
     (["--out", "x.svg", "--n", "0"], r"--n must be at least 1, got 0"),

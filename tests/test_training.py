@@ -320,6 +320,64 @@ def test_checkpointer_stops_on_a_non_finite_loss_without_saving(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("logs, poison, failure", [
+    ({"loss": 1.2, "val_loss": float("inf")}, False, "the validation loss of the interval was inf"),
+    ({"loss": 1.7e6, "val_loss": 2.0e6}, False, "the training loss of the interval was 1.7e+06"),
+    ({"loss": 1.2, "val_loss": 1.1}, True, "a weight became NaN or infinite"),
+])
+def test_checkpointer_writes_no_checkpoint_of_a_run_that_blew_up(logs, poison, failure,
+                                                                 tmp_path):
+    """At the end of an interval, a non-finite or diverged (finite, above DIVERGED) loss, or
+    a weight that is not finite, stops training and writes nothing: no checkpoint of those
+    weights becomes latest."""
+    model = build_model(TINY)
+    if poison:
+        kernel = model.output_layer.kernel
+        kernel.assign(np.where(np.eye(*kernel.shape, dtype=bool), np.inf, kernel.numpy()))
+    log_root = tmp_path / "run"
+    log_root.mkdir()
+    checkpointer = Checkpointer(log_root, {}, {"step": 0})
+    checkpointer.set_model(model)
+    model.optimizer.iterations.assign(4)
+    checkpointer.on_epoch_begin(1)
+    checkpointer.on_epoch_end(1, logs)
+    assert (checkpointer.failed_step, checkpointer.failure) == (4, failure)
+    assert model.stop_training and list(log_root.iterdir()) == []
+
+
+def test_resume_from_best_goes_back_and_deletes_what_came_after(tiny_data, tmp_path):
+    """resume_from="best": latest and the log go back to the best checkpoint at once (the
+    later checkpoint is deleted), and training goes on from its step."""
+    log_root = tmp_path / "run"
+    train(TINY.replace(num_steps=2), tiny_data, log_root, verbose=0)
+    shutil.copytree(log_root / "ckpt-00000002", tmp_path / "kept")
+    best = read_json(log_root / "latest.json")
+    train(TINY, tiny_data, log_root, resume=True, verbose=0)
+    shutil.rmtree(log_root / "ckpt-00000002", ignore_errors=True)
+    shutil.copytree(tmp_path / "kept", log_root / "ckpt-00000002")  # best: step 2, say
+    (log_root / "best.json").write_text(json.dumps(best))
+    with pytest.raises(ValueError, match="resume_from must be 'latest' or 'best'"):
+        train(TINY, tiny_data, log_root, resume=True, verbose=0, resume_from="first")
+    checkpoints_at_start = []
+    begin = Checkpointer.on_epoch_begin
+
+    def watch(self, epoch, logs=None):  # the checkpoints there when training begins
+        checkpoints_at_start.append(sorted(p.name for p in log_root.glob("ckpt-*")))
+        return begin(self, epoch, logs)
+
+    Checkpointer.on_epoch_begin = watch
+    try:
+        train(TINY, tiny_data, log_root, resume=True, verbose=0, resume_from="best")
+    finally:
+        Checkpointer.on_epoch_begin = begin
+    assert checkpoints_at_start[0] == ["ckpt-00000002"]  # the later checkpoint is gone
+    np.testing.assert_array_equal(read_columns(log_root / "log.csv")["step"], [2, 4])
+    assert read_json(log_root / "latest.json")["step"] == 4
+    (log_root / "best.json").unlink()
+    with pytest.raises(FileNotFoundError, match="no best checkpoint to go back to"):
+        train(TINY, tiny_data, log_root, resume=True, verbose=0, resume_from="best")
+
+
 def test_train_writes_the_log_root(trained, tiny_data):
     """train: hparams.json, data.json, a CSV row per interval, latest and best pointers
     (best = lowest val_loss), and no other checkpoint or temporary file."""
@@ -457,7 +515,10 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(trained, tiny_data, t
         return batch
 
     monkeypatch.setattr(SketchBatches, "batch", poisoned)
-    with pytest.raises(FloatingPointError, match=r"at step 6;.*last good checkpoint, .*ckpt-00000004, which is kept"):
+    with pytest.raises(FloatingPointError, match=r"the training loss became nan at step 6; "
+                       r"training stopped without saving.*lower learning_rate \(for example "
+                       r"--hparams learning_rate=0.0005\).*last good checkpoint, "
+                       r".*ckpt-00000004, which is kept"):
         train(TINY.replace(num_steps=8), tiny_data, log_root, resume=True, verbose=0)
     assert 5 in poisoned_steps
     after = snapshot(log_root)
@@ -541,4 +602,15 @@ def test_nan_advice_fits_its_cause(tmp_path):
                           "is above the reference's 1.0: lower them")
     assert hot.endswith("start again (no checkpoint was written yet)")
     calm = _nan_advice(TINY, tmp_path / "run")
-    assert "settings are the reference's" in calm and "lower learning_rate" in calm
+    assert "settings are the reference's" in calm and "replays the same batches" in calm
+    assert "learning_rate=0.0005" in calm
+    for step in (2, 4):
+        (tmp_path / "run" / f"ckpt-{step:08d}").mkdir()
+        (tmp_path / "run" / f"ckpt-{step:08d}" / "model.weights.h5").touch()
+    (tmp_path / "run" / "latest.json").write_text('{"checkpoint": "ckpt-00000004"}')
+    assert calm not in _nan_advice(TINY, tmp_path / "run")
+    assert _nan_advice(TINY, tmp_path / "run").endswith("ckpt-00000004, which is kept")
+    (tmp_path / "run" / "best.json").write_text('{"checkpoint": "ckpt-00000002"}')
+    assert _nan_advice(TINY, tmp_path / "run").endswith(
+        f"or from the one of the best validation loss, {tmp_path / 'run' / 'ckpt-00000002'}, "
+        "with --resume --from best")
