@@ -65,12 +65,16 @@ def write_checkpoint(model: SketchRNN, log_root, data: dict, state: dict) -> Pat
     final, temporary = log_root / name, log_root / (name + ".tmp")
     shutil.rmtree(temporary, ignore_errors=True)
     temporary.mkdir(parents=True)
-    model.save_weights(temporary / WEIGHTS)
-    model.hps.save(temporary / HPARAMS)
-    write_json(temporary / DATA, data)
-    seed_states = {name: [int(v) for v in np.asarray(seed.state)]
-                   for name, seed in model.seed_generators().items()}
-    write_json(temporary / STATE, {**state, **seed_states})
+    try:
+        model.save_weights(temporary / WEIGHTS)
+        model.hps.save(temporary / HPARAMS)
+        write_json(temporary / DATA, data)
+        seed_states = {name: [int(v) for v in np.asarray(seed.state)]
+                       for name, seed in model.seed_generators().items()}
+        write_json(temporary / STATE, {**state, **seed_states})
+    except BaseException:  # a full disk, Ctrl-C: leave no half-written checkpoint behind
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
     shutil.rmtree(final, ignore_errors=True)
     os.replace(temporary, final)
     return final

@@ -12,6 +12,8 @@ model) print one line and exit with status 2; nothing already written is touched
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 from pathlib import Path
 
@@ -113,6 +115,7 @@ def _train(args) -> None:
 
     if args.resume_from != "latest" and not args.resume:
         raise ValueError("--from needs --resume")
+    _check_writable(args.log_root, "--log-root", folder=True)
     names = [name for item in args.data for name in item.split(",") if name]
     saved = args.log_root / HPARAMS
     resumed = args.resume and saved.exists()
@@ -146,6 +149,7 @@ def _sample(args) -> None:
     suffix = args.out.suffix.lower()
     if suffix not in (".svg", ".png"):
         raise ValueError(f"--out must end in .svg or .png, got {args.out.name!r}")
+    _check_writable(args.out, "--out")
     model = load(args.model, which=args.checkpoint)
     print(f"sampling from {model.data['checkpoint']}")
     options = dict(greedy=args.greedy, seed=args.seed, pen_temperature=args.pen_temperature)
@@ -180,6 +184,7 @@ def _export(args) -> None:
 
     if args.out.suffix.lower() != ".json":
         raise ValueError(f"--out must end in .json, got {args.out.name!r}")
+    _check_writable(args.out, "--out")
     model = load(args.model, which=args.checkpoint)
     count, clipped = export_browser_model(model, args.out, name=args.name)
     print(f"wrote {args.out}: {count:,d} weights as int16; {clipped} beyond +-10 clipped"
@@ -218,16 +223,52 @@ def _interrupted(args) -> str:
     """The line printed after Ctrl-C: for training, where the run can go on from."""
     if args.command != "train":
         return f"sketchlib {args.command}: interrupted"
-    from .checkpoints import find_checkpoint
-
     if not args.log_root.is_dir():  # stopped before the run wrote anything
         return ("sketchlib train: interrupted before anything was written: run the same "
                 "command again (without --resume)")
+    return f"sketchlib train: interrupted; {_where_to_go_on(args.log_root)}"
+
+
+def _where_to_go_on(log_root: Path) -> str:
+    """Where a stopped run can go on from, and how."""
+    from .checkpoints import find_checkpoint
+
     try:
-        where = f"the last checkpoint is {find_checkpoint(args.log_root, 'latest')}"
+        where = f"the last checkpoint is {find_checkpoint(log_root, 'latest')}"
     except FileNotFoundError:
         where = "no checkpoint was written yet"
-    return f"sketchlib train: interrupted; {where}: continue with the same command and --resume"
+    return f"{where}: continue with the same command and --resume"
+
+
+def _disk_full(error: OSError) -> bool:
+    return (error.errno in (errno.ENOSPC, errno.EDQUOT)
+            or "No space left on device" in str(error))
+
+
+def _disk_full_message(args, error: OSError) -> str:
+    """The line printed when the disk fills up: what could not be written, what is safe."""
+    what = f"the disk is full (writing {error.filename})" if error.filename else \
+        "the disk is full"
+    if args.command == "train":
+        return f"{what}; {_where_to_go_on(args.log_root)} once there is space"
+    return (f"{what}; no file was changed (every write is atomic): free some space and run "
+            "it again")
+
+
+def _check_writable(path: Path, option: str, folder: bool = False) -> None:
+    """Refuse, before any work is done, an output that cannot be written: a file where a
+    folder is wanted or the other way round, or a place where this user may not write (the
+    nearest folder above ``path`` that exists)."""
+    if path.exists() and path.is_dir() != folder:
+        raise ValueError(f"{option} {path} is a {'file' if folder else 'folder'}, not a "
+                         f"{'folder' if folder else 'file'}")
+    existing = path if folder and path.exists() else path.parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ValueError(f"{option} {path}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"{option} {path}: {existing} is not writable")
 
 
 def main(argv=None) -> int:
@@ -245,6 +286,12 @@ def main(argv=None) -> int:
             FloatingPointError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"sketchlib {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        if not _disk_full(error):
+            raise
+        print(f"sketchlib {args.command}: error: {_disk_full_message(args, error)}",
+              file=sys.stderr)
         return 2
     return 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
 import struct
@@ -406,10 +407,12 @@ def test_outputs_are_written_atomically_and_refusals_leave_nothing(run, vae_run,
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(draw, "grid_svg", full_disk)
-    with pytest.raises(OSError):
-        main(["sample", "--model", str(run), "--n", "2", "--out", str(out)])
-    assert out.read_bytes() == before and not list(tmp_path.glob("*.tmp*"))
     capsys.readouterr()
+    assert main(["sample", "--model", str(run), "--n", "2", "--out", str(out)]) == 2
+    assert one_line_error(capsys, "sample") == (
+        "the disk is full; no file was changed (every write is atomic): free some space and "
+        "run it again\n")
+    assert out.read_bytes() == before and not list(tmp_path.glob("*.tmp*"))
     target = tmp_path / "new" / "folder" / "v.json"
     assert main(["export", "--model", str(vae_run), "--out", str(target)]) == 2
     assert "conditional" in one_line_error(capsys, "export")
@@ -429,3 +432,78 @@ def test_a_damaged_pointer_is_named(run, tmp_path, capsys):
     assert main(["sample", "--model", str(log_root), "--checkpoint", "latest",
                  "--out", str(tmp_path / "x.svg")]) == 2
     assert f"{log_root / 'latest.json'} is damaged" in one_line_error(capsys, "sample")
+
+
+def test_a_full_disk_during_training_is_one_line_naming_where_to_go_on(npz, tmp_path, capsys,
+                                                                      monkeypatch):
+    """The disk fills up while the second checkpoint is written: status 2, one line that says
+    so and names the last checkpoint to resume from, which is intact, with no half-written
+    checkpoint beside it."""
+    import errno
+
+    from sketchlib import checkpoints, training
+
+    log_root = tmp_path / "run"
+    written = []
+
+    def filling(model, root, data, state):
+        if written:
+            (root / "ckpt-00000004.tmp").mkdir()
+            raise OSError(errno.ENOSPC, "No space left on device",
+                          str(root / "ckpt-00000004.tmp" / "model.weights.h5"))
+        written.append(state["step"])
+        return checkpoints.write_checkpoint(model, root, data, state)
+
+    monkeypatch.setattr(training, "write_checkpoint", filling)
+    assert main(["train", "--data", str(npz), "--log-root", str(log_root), "--hparams",
+                 HPARAMS + ",num_steps=4", "--verbose", "0"]) == 2
+    last = find_checkpoint(log_root, "latest")
+    assert one_line_error(capsys, "train") == (
+        f"the disk is full (writing {log_root / 'ckpt-00000004.tmp' / 'model.weights.h5'}); "
+        f"the last checkpoint is {last}: continue with the same command and --resume once "
+        "there is space\n")
+    assert last.name == "ckpt-00000002" and log_steps(log_root) == [2]
+
+
+def test_write_checkpoint_leaves_nothing_half_written(run, tmp_path, monkeypatch):
+    """A checkpoint whose writing fails (a full disk) leaves no temporary folder behind."""
+    import errno
+
+    from sketchlib import checkpoints
+
+    model = load(run, which="latest")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(type(model), "save_weights", full)
+    with pytest.raises(OSError, match="No space left"):
+        checkpoints.write_checkpoint(model, tmp_path / "run", {}, {"step": 6})
+    assert list((tmp_path / "run").iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["sample", "export", "train"])
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(command, run, npz,
+                                                                     tmp_path, capsys):
+    """A folder where a file is wanted (and the other way round), or a folder this user may
+    not write to: status 2, one line, before loading or sampling anything."""
+    folder = tmp_path / ("out.svg" if command == "sample" else "out.json")
+    folder.mkdir()
+    arguments = {"sample": ["sample", "--model", str(run), "--out"],
+                 "export": ["export", "--model", str(run), "--out"],
+                 "train": ["train", "--data", str(npz), "--verbose", "0", "--log-root"]}[command]
+    target = folder if command != "train" else tmp_path / "a_file"
+    if command == "train":
+        target.write_text("not a folder")
+    assert main(arguments + [str(target)]) == 2
+    option = "--log-root" if command == "train" else "--out"
+    kinds = ("file", "folder") if command == "train" else ("folder", "file")
+    assert one_line_error(capsys, command) == (
+        f"{option} {target} is a {kinds[0]}, not a {kinds[1]}\n")
+    if os.geteuid() == 0:  # root may write anywhere: the rest cannot be tried
+        return
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    place = locked / ("run" if command == "train" else folder.name)
+    assert main(arguments + [str(place)]) == 2
+    assert one_line_error(capsys, command) == f"{option} {place}: {locked} is not writable\n"
