@@ -296,5 +296,21 @@ def main(argv=None) -> int:
     return 0
 
 
+def command_line() -> int:
+    """The ``sketchlib`` command: :func:`main`, with the log lines that TensorFlow's native
+    code writes straight to the terminal (CUDA not found, oneDNN, XLA) hidden, while Python's
+    own messages (errors, warnings, tracebacks) still show. ``SKETCHLIB_NATIVE_LOGS=1`` keeps
+    them."""
+    if os.environ.get("SKETCHLIB_NATIVE_LOGS") != "1":
+        terminal = os.dup(2)  # Python writes here: the terminal, as before
+        sys.stderr.flush()
+        sys.stderr = os.fdopen(terminal, "w", buffering=1, encoding=sys.stderr.encoding,
+                               errors="backslashreplace")
+        hidden = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(hidden, 2)  # native code writes to descriptor 2: now nowhere
+        os.close(hidden)
+    return main()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(command_line())

@@ -507,3 +507,23 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_work(command, ru
     place = locked / ("run" if command == "train" else folder.name)
     assert main(arguments + [str(place)]) == 2
     assert one_line_error(capsys, command) == f"{option} {place}: {locked} is not writable\n"
+
+
+def test_the_command_shows_no_native_log_lines(tmp_path):
+    """`sketchlib` (the console script, command_line) hides TensorFlow's C++ log lines:
+    --help writes nothing to stderr, and an error is its one line."""
+    import subprocess
+    import sys
+
+    def run_command(*arguments, **environment):
+        return subprocess.run([sys.executable, "-m", "sketchlib.cli", *arguments],
+                              capture_output=True, text=True, cwd=tmp_path,
+                              env={**os.environ, **environment})
+
+    helped = run_command("--help")
+    assert helped.returncode == 0 and "usage: sketchlib" in helped.stdout
+    assert helped.stderr == ""
+    failed = run_command("sample", "--model", "nope", "--out", "x.svg")
+    assert failed.returncode == 2
+    assert failed.stderr.startswith("sketchlib sample: error: nope is neither a folder")
+    assert failed.stderr.count("\n") == 1
