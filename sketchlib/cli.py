@@ -17,16 +17,14 @@ import os
 import sys
 from pathlib import Path
 
-from .hparams import HParams, parse_overrides, written_atomically
+from .hparams import (DEFAULT_PEN_TEMPERATURE, DEFAULT_TEMPERATURE, HParams, parse_overrides,
+                      written_atomically)
 
 #: Defaults of ``sketchlib train``: the reference's, decoder-only unless ``--conditional``.
 TRAIN_DEFAULTS = HParams(conditional=False)
 
 
 def _parser() -> argparse.ArgumentParser:
-    # Loads Keras: inside main's Ctrl-C handling.
-    from .sampling import DEFAULT_PEN_TEMPERATURE, DEFAULT_TEMPERATURE
-
     parser = argparse.ArgumentParser(
         prog="sketchlib", description="Train Sketch-RNN models and draw with them.")
     commands = parser.add_subparsers(dest="command", required=True)

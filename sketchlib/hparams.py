@@ -13,6 +13,14 @@ from pathlib import Path
 
 CELL_TYPES = ("lstm", "layer_norm", "hyper")
 
+#: The temperature of :func:`sketchlib.sampling.sample` and ``sketchlib sample`` when none is
+#: given (here, with the other settings, so that the command line reads it without Keras).
+DEFAULT_TEMPERATURE = 0.5
+#: Their temperature of the pen logits alone: 1, the model's own pen probabilities. Tempering
+#: the pen like the offsets makes the rare "stop" rarer still, and cold sketches never end
+#: (chapter 3 measures the trade-off); ``pen_temperature=None`` tempers it like the rest.
+DEFAULT_PEN_TEMPERATURE = 1.0
+
 
 @dataclass
 class HParams:

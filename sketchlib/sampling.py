@@ -27,14 +27,9 @@ from keras import ops
 
 from . import mdn
 from .batching import START_TOKEN, make_batch
+from .hparams import DEFAULT_PEN_TEMPERATURE, DEFAULT_TEMPERATURE
 from .strokes import mean_strokes, stroke5_to_stroke3
 
-#: The temperature of :func:`sample` and ``sketchlib sample`` when none is given.
-DEFAULT_TEMPERATURE = 0.5
-#: Their temperature of the pen logits alone: 1, the model's own pen probabilities. Tempering
-#: the pen like the offsets makes the rare "stop" rarer still, and cold sketches never end
-#: (chapter 3 measures the trade-off); ``pen_temperature=None`` tempers it like the rest.
-DEFAULT_PEN_TEMPERATURE = 1.0
 
 _COMPILED = weakref.WeakKeyDictionary()  # model -> {greedy: compiled loop}; holds no model
 
