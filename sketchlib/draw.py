@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -238,9 +239,24 @@ def animate(sketch, interval: int = 40, size: float = 3.0, color_by_order: bool 
     return animation
 
 
+#: The play controls' icons as characters: matplotlib's HTML asks a CDN for Font Awesome,
+#: which a book read offline (or a page that makes no outside request) cannot load.
+CONTROL_ICONS = "".join(
+    f'.anim-buttons .{name}:before {{content: "{text}"}} ' for name, text in (
+        ("fa-minus", "\\2212"), ("fa-plus", "+"), ("fa-pause", "\\275A\\275A"),
+        ("fa-play", "\\25B6\\FE0E"), ("fa-play.fa-flip-horizontal", "\\25C0\\FE0E"),
+        ("fa-step-forward", "\\25B6\\FE0E|"), ("fa-step-backward", "|\\25C0\\FE0E"),
+        ("fa-fast-forward", "\\25B6\\FE0E\\25B6\\FE0E|"),
+        ("fa-fast-backward", "|\\25C0\\FE0E\\25C0\\FE0E")))
+
+
 def animation_html(sketch, **kwargs):
     """An animation of the sketch being drawn, as HTML with play controls that works in a
-    notebook and in the built book (JavaScript, no video encoder needed)."""
+    notebook and in the built book (JavaScript, no video encoder needed), offline too: it
+    loads nothing from another site."""
     from IPython.display import HTML
 
-    return HTML(animate(sketch, **kwargs).to_jshtml())
+    style = f"<style>.anim-buttons i {{font-style: normal}} {CONTROL_ICONS}</style>"
+    html = re.sub(r'<link rel="stylesheet"\s*href="[^"]*font-awesome[^"]*">',
+                  lambda link: style, animate(sketch, **kwargs).to_jshtml())
+    return HTML(html)

@@ -176,6 +176,11 @@ def test_animation_html(square):
     assert "<script" in html.data
     # One embedded image per point of the sketch, plus the poster frame.
     assert len(re.findall(r"frames\[\d+\] = ", html.data)) == len(square) + 2
+    # Nothing from another site (matplotlib's page links Font Awesome on a CDN): the
+    # controls' icons are characters.
+    assert "http" not in html.data and "font-awesome" not in html.data
+    assert '.anim-buttons .fa-play:before {content: "\\25B6\\FE0E"}' in html.data
+    assert len(re.findall(r'class="fa fa-[a-z-]+', html.data)) == 9
 
 
 def svg_points(path_element):
