@@ -120,6 +120,10 @@ def _train(args) -> None:
     base = HParams.load(saved) if resumed else TRAIN_DEFAULTS
     overrides = parse_overrides(args.hparams)
     if args.conditional:
+        value = overrides.get("conditional", True)
+        if value is not True:
+            shown = str(value).lower() if isinstance(value, bool) else value
+            raise ValueError(f"--conditional and --hparams conditional={shown} disagree")
         overrides["conditional"] = True
     hps = base.replace(data_set=",".join(names), **overrides)
     # max_seq_len follows the data (its longest sketch) unless set here, as a cap.
@@ -129,6 +133,10 @@ def _train(args) -> None:
     print(f"training on {', '.join(names)}: {len(dataset.train)} sketches (longest "
           f"{dataset.max_seq_len} steps), scale factor {dataset.scale_factor:.3f}; one "
           f"progress-bar epoch = {hps.save_every} steps")
+    clamped = sum(dataset.clamped.values())
+    if clamped:
+        print(f"{clamped} sketches have an offset beyond +-1000, clipped to it as the "
+              "reference does")
     train(hps, dataset, args.log_root, resume=args.resume, seed=args.seed,
           group_by_length=args.group_by_length, bfloat16=args.bfloat16, verbose=verbose,
           resume_from=args.resume_from)

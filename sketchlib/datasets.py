@@ -311,6 +311,8 @@ class SketchDataset:
     ``max_seq_len``: the longest sketch of the three splits (as the reference sets it): the
     number of steps the model is trained and sampled for, and the loss's denominator.
     ``dropped``: how many sketches of each split were longer than a cap the caller set.
+    ``clamped``: how many had an offset beyond +-1000 (before scaling), clipped to it as the
+    reference does.
     """
 
     train: list[np.ndarray]
@@ -320,6 +322,7 @@ class SketchDataset:
     max_seq_len: int
     names: tuple[str, ...] = ()
     dropped: dict[str, int] = field(default_factory=dict)
+    clamped: dict[str, int] = field(default_factory=dict)
 
     def split(self, name: str) -> list[np.ndarray]:
         if name not in SPLITS:
@@ -358,14 +361,15 @@ def prepare(splits: dict, max_seq_len: int | None = None, scale_factor: float | 
     if max_seq_len is not None and (isinstance(max_seq_len, bool) or max_seq_len < 1):
         raise ValueError(f"max_seq_len must be a positive number of rows, got {max_seq_len}")
     cap = np.inf if max_seq_len is None else max_seq_len
-    prepared, dropped = {}, {}
+    prepared, dropped, clamped = {}, {}, {}
     label = "+".join(names) or "dataset"
     for split in SPLITS:
-        kept = []
+        kept, clamped[split] = [], 0
         for i, sketch in enumerate(splits.get(split, [])):
             sketch = strokes.validate_stroke3(sketch, name=f"{label} {split}[{i}]")
             if len(sketch) <= cap:
                 kept.append(strokes.clamp(sketch.astype(np.float32), 1000.0))
+                clamped[split] += bool(np.abs(sketch[:, :2]).max(initial=0) > 1000)
         prepared[split] = kept
         dropped[split] = len(splits.get(split, [])) - len(kept)
     if not prepared["train"]:
@@ -377,7 +381,7 @@ def prepare(splits: dict, max_seq_len: int | None = None, scale_factor: float | 
     return SketchDataset(
         *[[strokes.normalize(s, factor) for s in prepared[split]] for split in SPLITS],
         scale_factor=float(factor), max_seq_len=int(longest), names=tuple(names),
-        dropped=dropped)
+        dropped=dropped, clamped=clamped)
 
 
 def load_raw(name_or_path: str | os.PathLike) -> dict[str, list[np.ndarray]]:

@@ -314,6 +314,18 @@ def test_resume_without_a_run_is_an_error(npz, tmp_path, capsys):
     assert not log_root.exists()
 
 
+def test_conditional_flag_and_a_contrary_hparam_disagree(npz, tmp_path, capsys):
+    """--conditional with --hparams conditional=false (or a bad value): status 2, nothing
+    created; it does not quietly win."""
+    log_root = tmp_path / "run"
+    for value in ("false", "maybe"):
+        assert main(["train", "--data", str(npz), "--log-root", str(log_root), "--conditional",
+                     "--hparams", f"conditional={value}", "--verbose", "0"]) == 2
+        assert one_line_error(capsys, "train") == (
+            f"--conditional and --hparams conditional={value} disagree\n")
+    assert not log_root.exists()
+
+
 def test_from_best_needs_resume(npz, tmp_path, capsys):
     """--from without --resume: status 2, and nothing is created."""
     log_root = tmp_path / "run"

@@ -588,6 +588,7 @@ def test_prepare_drops_long_sketches_and_clamps():
     splits = {"train": [long_one, short, wild], "valid": [long_one, long_one], "test": [short]}
     data = prepare(splits, max_seq_len=20)
     assert data.dropped == {"train": 1, "valid": 2, "test": 0}
+    assert data.clamped == {"train": 1, "valid": 0, "test": 0}  # said, not silent
     assert (len(data.train), len(data.valid), len(data.test)) == (2, 0, 1)
     assert data.max_seq_len == 10  # a cap: the longest sketch kept
     clamped = clamp(wild.astype(np.float32), 1000.0)
