@@ -73,9 +73,14 @@ def show_model_card(name: str):
 
 
 def load(name_or_path, which: str = "best"):
-    """A shipped model by name, or a trained one by path (a log root or a checkpoint folder;
+    """A shipped model by name, one of Magenta's published models as ``magenta/<name>``
+    (:mod:`sketchlib.magenta`), or a trained one by path (a log root or a checkpoint folder;
     ``which`` picks the ``best`` or ``latest`` checkpoint of a log root). ``model.data``
     holds the ``scale_factor``, the dataset names and the checkpoint it was read from."""
+    if str(name_or_path).startswith("magenta/") and not Path(name_or_path).exists():
+        from .magenta import load as load_published
+
+        return load_published(str(name_or_path).removeprefix("magenta/"))
     candidate = Path(name_or_path)
     if not candidate.exists() and str(name_or_path) in available():
         candidate = path(str(name_or_path))

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import http.server
 import os
 import re
 import shutil
 import socket
-import threading
-import types
 import urllib.request
 from pathlib import Path
-from urllib.parse import unquote
 
 import numpy as np
 import pytest
@@ -99,64 +95,6 @@ def sketch(n, rng, scale=20):
                               rng.random(n) < 0.2]).astype(np.int16)
     result[-1, 2] = 1
     return result
-
-
-@pytest.fixture
-def no_proxy(monkeypatch):
-    """Requests to 127.0.0.1 must not go through a proxy of the environment."""
-    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY",
-                 "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-
-
-class RangeHandler(http.server.BaseHTTPRequestHandler):
-    """Serves the files of ``server.root``; honours ``Range: bytes=a-b`` (206), which python's
-    SimpleHTTPRequestHandler does not. Records every request's path and headers."""
-
-    def do_GET(self):  # noqa: N802 - the http.server API
-        self.server.requests.append((self.path, dict(self.headers)))
-        path = self.server.root / unquote(self.path.lstrip("/"))
-        if not path.is_file():
-            self.send_error(404, "not found")
-            return
-        data = path.read_bytes()
-        wanted = self.headers.get("Range")
-        if wanted:
-            match = re.fullmatch(r"bytes=(\d+)-(\d*)", wanted.strip())
-            start = int(match[1])
-            end = min(int(match[2]) if match[2] else len(data) - 1, len(data) - 1)
-            body = data[start:end + 1]
-            self.send_response(206)
-            self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
-        else:
-            body = data
-            self.send_response(200)
-        self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):  # keep the test output quiet
-        pass
-
-
-@pytest.fixture
-def http_server(tmp_path, no_proxy):
-    """A local HTTP server on 127.0.0.1 serving ``root`` (a tmp folder), in a thread."""
-    root = tmp_path / "served"
-    root.mkdir()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RangeHandler)
-    server.root, server.requests = root, []
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    yield types.SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", root=root,
-                                requests=server.requests, server=server)
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
 
 
 @pytest.fixture
