@@ -91,11 +91,16 @@
           root.dataset.rows = String(drawn.reduce((n, r) => n + r.rows.length, 0));
           if (finished === drawn.length) {
             const ended = drawn.filter((r) => r.ended).length;
-            root.dataset.shrunk = String(shrunk);
+            // per box: the rows that the pen draws (a continuation may lift it throughout)
+            const inked = drawn.map((r) => r.rows.filter((row, j) =>
+              j > 0 && r.rows[j - 1][2] === 1).length);
+            const blank = inked.filter((n) => n === 0).length;
+            Object.assign(root.dataset, {shrunk: String(shrunk), inked: inked.join(",")});
             status.textContent = `${drawn.length} continuations of your ${rows.length} ` +
               `rows at temperature ${tau}; ${ended} ended by the model` +
               (shrunk ? `; ${shrunk} left the box and ${shrunk > 1 ? "are" : "is"} shown ` +
-                        "smaller, whole" : "");
+                        "smaller, whole" : "") +
+              (blank ? `; ${blank} drew no line (the pen stayed up)` : "");
           }
         });
       });
