@@ -298,8 +298,18 @@ def main(argv=None) -> int:
             raise
         print(f"sketchlib {args.command}: error: {_disk_full_message(args, error)}",
               file=sys.stderr)
+        # The half-written weights file fails again as h5py closes it: its tracebacks would
+        # bury the line above, and the libraries' teardown may crash. The command line
+        # (command_line) ends the process at once.
+        sys.unraisablehook = lambda unraisable: None
+        sys.excepthook = lambda *exception: None
+        global _END_AT_ONCE
+        _END_AT_ONCE = True
         return 2
     return 0
+
+
+_END_AT_ONCE = False  # set when the disk filled up: see main
 
 
 def command_line() -> int:
@@ -315,7 +325,12 @@ def command_line() -> int:
         hidden = os.open(os.devnull, os.O_WRONLY)
         os.dup2(hidden, 2)  # native code writes to descriptor 2: now nowhere
         os.close(hidden)
-    return main()
+    status = main()
+    if _END_AT_ONCE:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    return status
 
 
 if __name__ == "__main__":

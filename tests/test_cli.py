@@ -404,6 +404,18 @@ def test_latent_options_give_one_line_errors(vae_run, run, npz, tmp_path, capsys
     assert not any(tmp_path.glob("*.svg"))
 
 
+def keep_process_hooks(monkeypatch):
+    """After a full disk, main silences the process's exception hooks and asks command_line to
+    end the process at once: restore all three after the test."""
+    import sys
+
+    from sketchlib import cli
+
+    for name in ("excepthook", "unraisablehook"):
+        monkeypatch.setattr(sys, name, getattr(sys, name))
+    monkeypatch.setattr(cli, "_END_AT_ONCE", False)
+
+
 def test_outputs_are_written_atomically_and_refusals_leave_nothing(run, vae_run, tmp_path,
                                                                    capsys, monkeypatch):
     """A sample that fails while writing keeps the previous file whole; an export that is
@@ -419,6 +431,7 @@ def test_outputs_are_written_atomically_and_refusals_leave_nothing(run, vae_run,
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(draw, "grid_svg", full_disk)
+    keep_process_hooks(monkeypatch)
     capsys.readouterr()
     assert main(["sample", "--model", str(run), "--n", "2", "--out", str(out)]) == 2
     assert one_line_error(capsys, "sample") == (
@@ -467,6 +480,7 @@ def test_a_full_disk_during_training_is_one_line_naming_where_to_go_on(npz, tmp_
         return checkpoints.write_checkpoint(model, root, data, state)
 
     monkeypatch.setattr(training, "write_checkpoint", filling)
+    keep_process_hooks(monkeypatch)
     assert main(["train", "--data", str(npz), "--log-root", str(log_root), "--hparams",
                  HPARAMS + ",num_steps=4", "--verbose", "0"]) == 2
     last = find_checkpoint(log_root, "latest")
