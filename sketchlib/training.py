@@ -208,7 +208,7 @@ class Checkpointer(keras.callbacks.Callback):
         for key, what in (("loss", "training"), ("val_loss", "validation")):
             if key in logs and not _usable(logs[key]):
                 return self._stop(f"the {what} loss of the interval was {logs[key]:.4g}")
-        if not all(np.isfinite(ops.convert_to_numpy(w)).all() for w in self.model.weights):
+        if not all(np.isfinite(w.numpy()).all() for w in self.model.weights):
             return self._stop("a weight became NaN or infinite")
         step = int(self.model.optimizer.iterations)
         self.seconds += time.perf_counter() - self.started
