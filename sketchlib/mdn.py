@@ -88,6 +88,17 @@ def pen_cross_entropy(pen_target, pen_logits):
     return -ops.sum(pen_target * ops.log_softmax(pen_logits, axis=-1), axis=-1)
 
 
+def step_losses(target, output, num_mixture: int, mask_pen: bool = False):
+    """The two losses of every step, ``(B, N)`` each: the offsets' negative log-likelihood,
+    masked after the sketch's end (``1 - p3``), and the pen's cross-entropy, masked the same
+    way only with ``mask_pen=True``."""
+    params = split_output(output, num_mixture)
+    mask = 1.0 - target[..., 4]
+    offset_nll = -offset_log_likelihood(target[..., 0], target[..., 1], params)
+    pen_nll = pen_cross_entropy(target[..., 2:], params.pen_logits)
+    return offset_nll * mask, pen_nll * mask if mask_pen else pen_nll
+
+
 def reconstruction_loss(target, output, num_mixture: int, max_seq_len: int,
                         mask_pen: bool = False, sample_weight=None):
     """The loss of Sketch-RNN's decoder, as in the reference.
@@ -99,13 +110,8 @@ def reconstruction_loss(target, output, num_mixture: int, max_seq_len: int,
     (not by each sketch's length) and averaged over the batch; ``sample_weight`` ``(B,)``
     weights each sketch first, as Keras losses do (``sum(w * loss) / B``).
     """
-    params = split_output(output, num_mixture)
-    mask = 1.0 - target[..., 4]
-    offset_nll = -offset_log_likelihood(target[..., 0], target[..., 1], params)
-    pen_nll = pen_cross_entropy(target[..., 2:], params.pen_logits)
-    if mask_pen:
-        pen_nll = pen_nll * mask
-    offset_nll, pen_nll = ops.sum(offset_nll * mask, axis=-1), ops.sum(pen_nll, axis=-1)
+    offset_nll, pen_nll = step_losses(target, output, num_mixture, mask_pen)
+    offset_nll, pen_nll = ops.sum(offset_nll, axis=-1), ops.sum(pen_nll, axis=-1)
     if sample_weight is not None:
         weight = ops.cast(ops.reshape(sample_weight, (-1,)), offset_nll.dtype)
         offset_nll, pen_nll = offset_nll * weight, pen_nll * weight

@@ -99,12 +99,10 @@ def step_losses(model: SketchRNN, sketches, batch_size: int = 100) -> np.ndarray
                                               hps.max_seq_len))
         z = model.encode(inputs["encoder_input"], inputs["lengths"])[0] if hps.conditional \
             else None
-        params = mdn.split_output(model.decode(inputs["decoder_input"], z=z)[0],
-                                  hps.num_mixture)
-        target = ops.convert_to_tensor(target, "float32")
-        loss = (-mdn.offset_log_likelihood(target[..., 0], target[..., 1], params)
-                + mdn.pen_cross_entropy(target[..., 2:], params.pen_logits))
-        rows.append(ops.convert_to_numpy(loss * (1.0 - target[..., 4])))
+        offset, pen = mdn.step_losses(ops.convert_to_tensor(target, "float32"),
+                                      model.decode(inputs["decoder_input"], z=z)[0],
+                                      hps.num_mixture, mask_pen=True)
+        rows.append(ops.convert_to_numpy(offset + pen))
     return np.concatenate(rows)
 
 
