@@ -5,9 +5,10 @@ A file is looked for, in order:
 1. in the folder named by the environment variable ``SKETCHLIB_DATA_DIR`` (at the file's
    relative path, e.g. ``quickdraw/ndjson/raw/cat.ndjson``, or by its bare file name);
 2. in the download cache (``SKETCHLIB_CACHE_DIR``, else the user cache folder of ``pooch``);
-3. downloaded from its official address into the cache, checked against its SHA-256 when the
-   registry knows it. The download is written to a temporary file and moved into place only
-   when complete and checked, so a failure never leaves a partial file.
+3. downloaded from its official address into the cache, with a progress bar on standard error,
+   checked against its SHA-256 when the registry knows it. The download is written to a
+   temporary file and moved into place only when complete and checked, so a failure never
+   leaves a partial file.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import sys
 import zipfile
 from dataclasses import dataclass, field
 from importlib import resources
@@ -24,6 +26,7 @@ from urllib.parse import quote
 import numpy as np
 
 from . import strokes
+from .hparams import written_atomically
 
 DATA_DIR_VARIABLE = "SKETCHLIB_DATA_DIR"
 CACHE_DIR_VARIABLE = "SKETCHLIB_CACHE_DIR"
@@ -221,7 +224,10 @@ def _download(item: Source, target: Path) -> Path:
     import pooch
 
     headers = {"Range": f"bytes=0-{item.byte_range - 1}"} if item.byte_range else None
-    downloader = pooch.HTTPDownloader(progressbar=False, headers=headers)
+    downloader = pooch.HTTPDownloader(progressbar=True, headers=headers)
+    # Our one line instead of pooch's log, which ends by advising a hash to pin.
+    print(f"downloading {item.name} from {item.url} into {target.parent}", file=sys.stderr)
+    pooch.get_logger().setLevel("WARNING")
     try:
         path = pooch.retrieve(item.url, known_hash=f"sha256:{item.sha256}" if item.sha256 else None,
                               fname=target.name, path=target.parent, downloader=downloader)
@@ -384,9 +390,63 @@ def prepare(splits: dict, max_seq_len: int | None = None, scale_factor: float | 
         dropped=dropped, clamped=clamped)
 
 
+def split_sketches(sketches, valid: float = 0.05, test: float = 0.05) -> dict[str, list]:
+    """Splits ``{"train", "valid", "test"}`` of a list of sketches, in their order: the last
+    ``test`` fraction is the test split and the ``valid`` fraction before it the validation
+    split (each at least one sketch, when a fraction is above 0), the rest is for training."""
+    sketches = list(sketches)
+    if not (0 <= valid < 1 and 0 <= test < 1 and valid + test < 1):
+        raise ValueError(f"valid and test are fractions that leave some sketches for training, "
+                         f"got valid={valid}, test={test}")
+    n_valid, n_test = (max(1, round(f * len(sketches))) if f > 0 else 0 for f in (valid, test))
+    n_train = len(sketches) - n_valid - n_test
+    if n_train < 1:
+        raise ValueError(f"{len(sketches)} sketches are too few to split into train, valid "
+                         "and test")
+    return {"train": sketches[:n_train], "valid": sketches[n_train:n_train + n_valid],
+            "test": sketches[n_train + n_valid:]}
+
+
+def save_npz(path, splits: dict) -> Path:
+    """Write splits ``{"train": [...], "valid": [...], "test": [...]}`` of stroke-3 sketches
+    as a sketch-rnn ``.npz`` file (each sketch an ``(n, 3)`` array, kept in its dtype), which
+    :func:`load_npz`, ``--data path.npz`` and the reference read. Written atomically."""
+    path = Path(path)
+    if path.suffix != ".npz":
+        raise ValueError(f"{path}: a sketch file's name ends in .npz")
+    arrays = {}
+    for split in SPLITS:
+        checked = [strokes.validate_stroke3(s, name=f"{split}[{i}]")
+                   for i, s in enumerate(splits.get(split, []))]
+        arrays[split] = np.empty(len(checked), dtype=object)
+        arrays[split][:] = checked
+    with written_atomically(path) as temporary:
+        np.savez_compressed(temporary, **arrays)
+    return path
+
+
+def drawings_to_stroke3(drawings) -> list[np.ndarray]:
+    """QuickDraw drawings (:class:`sketchlib.quickdraw.Drawing`) as stroke-3 sketches in the
+    form of Google's sketch-rnn files: a raw drawing (with timing) is simplified first as
+    Google simplifies (:func:`sketchlib.quickdraw.simplify_drawing`), a simplified one is
+    taken as it is."""
+    from .quickdraw import simplify_drawing
+
+    return [strokes.polylines_to_stroke3(simplify_drawing(d.strokes) if d.has_time
+                                         else d.polylines()) for d in drawings]
+
+
 def load_raw(name_or_path: str | os.PathLike) -> dict[str, list[np.ndarray]]:
-    """Raw splits of one dataset, by registered name or by a path to a ``.npz`` file."""
+    """Raw splits of one dataset, by registered name or by a path to a ``.npz`` file or to an
+    ndjson file of drawings (QuickDraw's format, raw or simplified: see
+    :func:`drawings_to_stroke3`), split in file order by :func:`split_sketches`."""
     path = Path(name_or_path)
+    if path.suffix == ".ndjson":
+        from .quickdraw import read_ndjson
+
+        if not path.is_file():
+            raise FileNotFoundError(f"no such file: {path}")
+        return split_sketches(drawings_to_stroke3(read_ndjson(path).drawings))
     if str(name_or_path).endswith(".npz") or path.is_file():
         return load_npz(path)
     return load_npz(fetch(str(name_or_path)))

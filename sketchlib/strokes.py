@@ -46,7 +46,7 @@ def validate_stroke3(sketch, name: str = "sketch") -> np.ndarray:
     if wrong.any():
         row = int(np.argmax(wrong))
         raise ValueError(
-            f"{name}: pen values must be 0 or 1, row {row} has {array[row, 2]!r}")
+            f"{name}: pen values must be 0 or 1, row {row} has {array[row, 2].item()!r}")
     return array
 
 

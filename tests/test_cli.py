@@ -553,3 +553,13 @@ def test_the_command_shows_no_native_log_lines(tmp_path):
     assert failed.returncode == 2
     assert failed.stderr.startswith("sketchlib sample: error: nope is neither a folder")
     assert failed.stderr.count("\n") == 1
+
+
+@pytest.mark.shared_files("quickdraw/ndjson/raw/sheep.ndjson")
+def test_train_reads_an_ndjson_file_of_drawings(shared_data, tmp_path, capsys):
+    """A reader's own drawings in QuickDraw's ndjson format train as they are."""
+    data = shared_data / "quickdraw/ndjson/raw/sheep.ndjson"
+    assert main(["train", "--data", str(data), "--log-root", str(tmp_path / "run"),
+                 "--hparams", HPARAMS + ",max_seq_len=120,num_steps=2", "--verbose", "0"]) == 0
+    assert f"training on {data}: 21 sketches" in capsys.readouterr().out
+    assert log_steps(tmp_path / "run") == [2]

@@ -790,3 +790,71 @@ def test_a_sketch_file_cannot_run_code(tmp_path):
     np.savez(path, train=np.zeros((2, 3)), valid=ok, test=ok)
     with pytest.raises(ValueError, match="object array of sketches"):
         datasets.load_npz(path)
+
+
+def test_split_sketches_keeps_order_and_fractions():
+    sketches = list(range(100))
+    splits = datasets.split_sketches(sketches)
+    assert (splits["train"], splits["valid"], splits["test"]) == (
+        sketches[:90], sketches[90:95], sketches[95:])
+    assert {k: len(v) for k, v in datasets.split_sketches(range(3)).items()} == {
+        "train": 1, "valid": 1, "test": 1}
+    assert datasets.split_sketches(range(5), valid=0, test=0.2)["valid"] == []
+    with pytest.raises(ValueError, match="2 sketches are too few"):
+        datasets.split_sketches(range(2))
+    with pytest.raises(ValueError, match="valid=0.6, test=0.5"):
+        datasets.split_sketches(range(10), valid=0.6, test=0.5)
+
+
+def test_save_npz_round_trips_and_never_leaves_a_half_file(tmp_path):
+    splits = {"train": [np.array([[1, 2, 0], [3, -4, 1]], np.int16)],
+              "valid": [np.array([[0.5, 1.5, 1]], np.float32)], "test": []}
+    (tmp_path / "out").mkdir()
+    path = datasets.save_npz(tmp_path / "out" / "mine.npz", splits)
+    back = load_npz(path)
+    for split in ("train", "valid"):
+        np.testing.assert_array_equal(back[split][0], splits[split][0])
+        assert back[split][0].dtype == splits[split][0].dtype
+    assert back["test"] == []
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match=r"train\[0\]: pen values must be 0 or 1, row 0 has 3"):
+        datasets.save_npz(path, {"train": [np.array([[1, 2, 3]])]})
+    assert path.read_bytes() == before and sorted(path.parent.iterdir()) == [path]
+    with pytest.raises(ValueError, match="ends in .npz"):
+        datasets.save_npz(tmp_path / "mine.npy", splits)
+
+
+@pytest.mark.shared_files("quickdraw/ndjson/simplified/sheep.ndjson",
+                          "quickdraw/sheep.sample25.npz")
+def test_an_ndjson_file_of_drawings_is_a_dataset(shared_data):
+    """Google's simplified lines become the same stroke-3 rows as the shared sample25 file,
+    which was built from them (SOURCES.md), split 23/1/1 in file order."""
+    path = shared_data / "quickdraw/ndjson/simplified/sheep.ndjson"
+    splits = datasets.load_raw(path)
+    assert {k: len(v) for k, v in splits.items()} == {"train": 23, "valid": 1, "test": 1}
+    sample = load_npz(shared_data / "quickdraw/sheep.sample25.npz")
+    ours = [s for split in ("train", "valid", "test") for s in splits[split]]
+    theirs = [s for split in ("train", "valid", "test") for s in sample[split]]
+    assert len(ours) == len(theirs) == 25
+    for mine, official in zip(ours, theirs):
+        np.testing.assert_array_equal(mine, official)
+
+
+@pytest.mark.shared_files("quickdraw/ndjson/raw/sheep.ndjson")
+def test_a_raw_ndjson_file_is_simplified_as_google_does(shared_data):
+    """Raw drawings (pixels of the player's canvas, with time) are simplified first: their
+    points are whole pixels of a 255-pixel box (RDP may move the extremes by up to its epsilon,
+    2), far fewer than the raw points."""
+    path = shared_data / "quickdraw/ndjson/raw/sheep.ndjson"
+    raw = datasets.load_raw(path)
+    sketches = [s for split in raw.values() for s in split]
+    assert len(sketches) == RAW_COUNTS["sheep"]
+    from sketchlib.quickdraw import read_ndjson
+    drawings = read_ndjson(path).drawings
+    for sketch, drawing in zip(sketches, drawings):
+        points = np.cumsum(sketch[:, :2], axis=0)
+        assert np.all(sketch == np.round(sketch))  # whole pixels
+        assert 250 <= np.ptp(np.vstack([[0, 0], points]), axis=0).max() <= 255
+        assert len(sketch) < sum(len(stroke) for stroke in drawing.strokes) - 1
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        datasets.load_raw(shared_data / "missing.ndjson")

@@ -50,15 +50,22 @@ def test_the_shared_copies_load_offline(shared_data, monkeypatch):
 
 
 def test_a_published_model_is_downloaded_once_into_the_cache(http_server, tmp_cache,
-                                                             no_data_dir, monkeypatch):
+                                                             no_data_dir, monkeypatch, capsys):
     """With no data folder, the model comes from its address (here a local server) into the
-    cache, once: a second load reads the cache even with the server gone."""
+    cache, once, with a progress bar: a second load reads the cache even with the server
+    gone."""
     small = built_model(HParams(conditional=False, dec_rnn_size=8, max_seq_len=30))
     small.data = {"scale_factor": 12.5, "names": ["dog"]}
     browser.export_browser_model(small, http_server.root / "dog.gen.json")
     monkeypatch.setattr(magenta, "MODELS_URL", http_server.url)
     first = pretrained.load("magenta/dog")
     assert [path for path, _ in http_server.requests] == ["/dog.gen.json"]
+    size = (http_server.root / "dog.gen.json").stat().st_size
+    said = capsys.readouterr().err
+    assert said.startswith(f"downloading magenta/dog from {http_server.url}/dog.gen.json into "
+                           f"{tmp_cache / 'magenta'}\n")
+    assert "100%|" in said and f"{size / 1000:.2f}k/{size / 1000:.2f}k" in said, said
+    assert "hash" not in said
     assert first.data["checkpoint"] == str(tmp_cache / "magenta" / "dog.gen.json")
     assert first.hps.dec_rnn_size == 8 and first.data["scale_factor"] == 12.5
     np.testing.assert_allclose(ops.convert_to_numpy(first.output_layer.kernel),
