@@ -13,7 +13,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from . import mdn, set_seed
+from . import distribute, mdn, set_seed
 from .batching import SketchBatches, as_inputs, make_batch
 from .checkpoints import (DATA, HPARAMS, append_log_row, built_model, find_checkpoint,
                           log_fields, point_to, restore_checkpoint, trim_log,
@@ -87,22 +87,29 @@ def evaluate(model: SketchRNN, sketches, batch_size: int = 100, z=None) -> dict:
     return {name: float(np.mean([r[name] for r in results])) for name in results[0]}
 
 
-def step_losses(model: SketchRNN, sketches, batch_size: int = 100) -> np.ndarray:
+def step_losses(model: SketchRNN, sketches, batch_size: int = 100,
+                include_end: bool = False) -> np.ndarray:
     """Where a model's reconstruction loss comes from: ``(S, N_max)``, the loss of each step of
     each of the ``S`` normalised stroke-3 ``sketches`` (offset loss plus pen loss, both masked
     after the sketch's end, as :func:`evaluate` measures them; a conditional model decodes from
     the mean code ``mu``). Its rows summed and divided by ``max_seq_len`` are each sketch's
-    ``L_R``; their mean is :func:`evaluate`'s, for whole batches."""
+    ``L_R``; their mean is :func:`evaluate`'s, for whole batches.
+
+    ``include_end=True`` counts the pen's loss of the step that ends the sketch too (which
+    :func:`evaluate` leaves out), so that a row sums to the sketch's whole negative
+    log-likelihood: every offset, every pen state, and where it stops."""
     hps, sketches, rows = model.hps, list(sketches), []
     for start in range(0, len(sketches), batch_size):
-        inputs, target = as_inputs(make_batch(sketches[start:start + batch_size],
-                                              hps.max_seq_len))
+        batch = make_batch(sketches[start:start + batch_size], hps.max_seq_len)
+        inputs, target = as_inputs(batch)
         z = model.encode(inputs["encoder_input"], inputs["lengths"])[0] if hps.conditional \
             else None
         offset, pen = mdn.step_losses(ops.convert_to_tensor(target, "float32"),
                                       model.decode(inputs["decoder_input"], z=z)[0],
-                                      hps.num_mixture, mask_pen=True)
-        rows.append(ops.convert_to_numpy(offset + pen))
+                                      hps.num_mixture)
+        last = batch.lengths[:, None] + (1 if include_end else 0)
+        pen_mask = np.arange(hps.max_seq_len)[None, :] < last
+        rows.append(ops.convert_to_numpy(offset) + ops.convert_to_numpy(pen) * pen_mask)
     return np.concatenate(rows)
 
 
@@ -246,6 +253,14 @@ def precision_history(data: dict) -> list[tuple[int, bool]]:
     return [(0, first)] + [(change["step"], change["bfloat16"]) for change in changes]
 
 
+def device_history(data: dict) -> list[tuple[int, int]]:
+    """On how many devices a run trained (:mod:`sketchlib.distribute`), from its ``data.json``
+    contents: ``(step, devices)`` pairs, the first from step 0, then one from each step where a
+    resumed run changed the count (a run recorded before sketchlib kept this trained on one)."""
+    return [(entry["step"], entry["devices"])
+            for entry in data.get("device_history", [{"step": 0, "devices": 1}])]
+
+
 def _check_log_root(log_root: Path, hps: HParams, data: dict, resume: bool) -> None:
     """Refuse to mix runs: a new run needs a log root without a model, a resumed one the same
     model. A run stopped before its first checkpoint resumes from step 0."""
@@ -295,7 +310,8 @@ def _nan_advice(hps: HParams, log_root: Path) -> str:
 
 def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
           seed: int = 0, group_by_length: bool = False, bfloat16: bool | None = None,
-          verbose="auto", jit_compile=False, resume_from: str = "latest") -> SketchRNN:
+          verbose="auto", jit_compile=False, resume_from: str = "latest",
+          distribute: bool = False) -> SketchRNN:
     """Train (or resume, with ``resume=True``) a model on ``dataset`` for ``hps.num_steps``
     steps (rounded up to a multiple of ``hps.save_every``), checkpointing every
     ``hps.save_every`` steps into ``log_root`` (see :mod:`sketchlib.checkpoints`). The model's
@@ -313,16 +329,25 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
 
     ``bfloat16`` (mixed precision of the recurrence) is the machine's choice, not the run's:
     a resumed run keeps its precision unless ``bfloat16`` is given, and a change is recorded
-    with its step in ``data.json`` (``precision_changes``)."""
+    with its step in ``data.json`` (``precision_changes``).
+
+    ``distribute=True`` (JAX backend) splits every batch over all devices
+    (:mod:`sketchlib.distribute`); ``batch_size`` must divide by their number. Like the
+    precision, the device count is the machine's: each start or resume chooses it, and
+    ``data.json`` records it with the step it began at (``device_history``)."""
     log_root = Path(log_root)
     say = print if verbose != 0 else (lambda *args: None)
     if not len(dataset.valid):
         raise ValueError("training needs a validation split to choose the best checkpoint; "
                          f"{', '.join(dataset.names)} has none")
     hps = hps.replace(max_seq_len=int(dataset.max_seq_len))
+    valid_size = min(hps.batch_size, len(dataset.valid))
+    distribution = distribute.data_parallel(hps.batch_size, valid_size) if distribute else None
+    devices = distribution.device_mesh.devices.size if distribution else 1
     data = {"names": list(dataset.names), "scale_factor": float(dataset.scale_factor),
             "max_seq_len": int(dataset.max_seq_len), "seed": int(seed),
-            "group_by_length": bool(group_by_length), "bfloat16": bool(bfloat16)}
+            "group_by_length": bool(group_by_length), "bfloat16": bool(bfloat16),
+            "device_history": [{"step": 0, "devices": devices}]}
     _check_log_root(log_root, hps, data, resume)
     if len(dataset.train) < hps.batch_size:
         raise ValueError(f"{len(dataset.train)} training sketches (of at most "
@@ -341,11 +366,11 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
         dataset.train, hps.batch_size, hps.max_seq_len, augment=True, seed=seed,
         group_by_length=group_by_length, scale=hps.random_scale_factor,
         drop=hps.augment_stroke_prob)
-    valid_batches = SketchBatches(dataset.valid, min(hps.batch_size, len(dataset.valid)),
-                                  hps.max_seq_len, shuffle=False)
+    valid_batches = SketchBatches(dataset.valid, valid_size, hps.max_seq_len, shuffle=False)
 
     set_seed(seed)
-    model = build_model(hps, jit_compile, bfloat16)
+    with distribute.scope(distribution):  # the weights, copied to every device
+        model = build_model(hps, jit_compile, bfloat16)
     state = {"step": 0}
     if resumed:
         state = restore_checkpoint(model, find_checkpoint(log_root, resume_from))
@@ -363,6 +388,15 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
         data["bfloat16"] = bfloat16
         say(f"from step {state['step']} on, the recurrence runs in "
             f"{'mixed bfloat16' if bfloat16 else 'float32'}")
+    # Entries from the checkpoint's step on are dropped: they belong to a later start (or to
+    # checkpoints that --from best leaves behind).
+    history = [entry for entry in device_history(data) if entry[0] < state["step"]]
+    if not history or history[-1][1] != devices:
+        if resumed:
+            say(f"from step {state['step']} on, training runs on {devices} device(s), "
+                f"before on {history[-1][1]}")
+        history.append((state["step"], devices))
+    data["device_history"] = [{"step": step, "devices": count} for step, count in history]
     log_root.mkdir(parents=True, exist_ok=True)
     write_json(log_root / DATA, data)  # first: a log root with hparams.json has data.json
     hps.save(log_root / HPARAMS)
@@ -372,6 +406,10 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
     trim_log(log_root, state["step"])
     say(f"resuming {log_root} from step {state['step']} of {total}" if resume else
         f"training {log_root}: {total} steps, a checkpoint every {hps.save_every}")
+    if distribution:
+        say(f"data parallel: each batch of {hps.batch_size} split over {devices} devices "
+            f"({', '.join(distribution.device_mesh.devices.flat)}), "
+            f"{hps.batch_size // devices} sketches each")
     if hps.conditional:
         say(f"conditional model: KL weight annealed from {hps.kl_weight_start} towards "
             f"{hps.kl_weight} (w - (w - w0) {hps.kl_decay_rate}^step); the best checkpoint is "
@@ -382,9 +420,11 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
     first = state["step"] // hps.save_every
     checkpointer = Checkpointer(log_root, data, state)
     stream = StepBatches(train_batches, hps.save_every, first)
-    model.fit(stream, validation_data=valid_batches, initial_epoch=first,
-              epochs=total // hps.save_every, shuffle=False,
-              callbacks=[stream.follow_epochs(), checkpointer], verbose=verbose)
+    with distribute.scope(distribution):  # each batch split over the devices
+        model.fit(distribute.local_rows(stream, distribution),
+                  validation_data=distribute.local_rows(valid_batches, distribution),
+                  initial_epoch=first, epochs=total // hps.save_every, shuffle=False,
+                  callbacks=[stream.follow_epochs(), checkpointer], verbose=verbose)
     if checkpointer.failed_step is not None:
         raise FloatingPointError(
             f"{checkpointer.failure} at step {checkpointer.failed_step}; training stopped "

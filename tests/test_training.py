@@ -589,6 +589,12 @@ def test_step_losses_are_each_steps_share_of_the_reconstruction_loss(
         result["offset_loss"] + result["pen_loss"], rel=1e-4)
     assert np.allclose(step_losses(model, sketches[::-1], batch_size=7), losses[::-1],
                        atol=1e-4)
+    # With the end: one more step per sketch, the pen's loss of stopping there (> 0).
+    whole = step_losses(model, sketches, batch_size=5, include_end=True)
+    for row, full, sketch in zip(losses, whole, sketches):
+        n = len(sketch)
+        assert np.array_equal(full[:n], row[:n]) and np.all(full[n + 1:] == 0)
+        assert n == TINY.max_seq_len or full[n] > 0
 
 
 def test_nan_advice_fits_its_cause(tmp_path):
