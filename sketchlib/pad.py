@@ -4,8 +4,9 @@
 model's normalised stroke-3, and :func:`finish_drawing` returns ``n`` continuations of them in
 canvas pixels; both run without a browser. :class:`DrawingPad` puts them under a canvas in
 a notebook (Jupyter, and Colab, which ships anywidget): the reader draws with the mouse, and
-each time the pen lifts the model finishes the drawing ``n`` times, drawn as they come. The
-canvas code (``pad_canvas.js``) is the same as on the book's static drawing page.
+each time the pen lifts the model finishes the drawing ``n`` times, drawn as they come; given
+several models by name, it has a menu to choose among them. The canvas code
+(``pad_canvas.js``) is the same as on the book's static drawing page.
 """
 
 from __future__ import annotations
@@ -63,10 +64,19 @@ def finish_drawing(model, lines, n: int = 3, temperature: float = 0.3, seed=None
     return added
 
 
+def prompt_for(what: str) -> str:
+    """What the pads ask the reader to draw for a model of class ``what`` ("sheep")."""
+    return f"Draw the start of {'an' if what[:1] in 'aeiou' else 'a'} {what}."
+
+
 class DrawingPad(anywidget.AnyWidget):
-    """A canvas to draw on in a notebook; each time the pen lifts, ``model`` finishes the
+    """A canvas to draw on in a notebook; each time the pen lifts, the model finishes the
     drawing ``n`` times at the slider's temperature (see :func:`finish_drawing`), and the
-    continuations are drawn as they come. Buttons: clear, try again."""
+    continuations are drawn as they come. Buttons: clear, try again.
+
+    ``models``: one model, or several by name (``{"sheep": sheep, "magenta/bird": bird}``),
+    which a menu chooses among (the first at the start); choosing one finishes the drawing
+    again with it, and the prompt names its class (the name after any ``magenta/``)."""
 
     _esm = CANVAS_JS.read_text() + Path(__file__).with_name("pad_widget.js").read_text()
     lines = traitlets.List([]).tag(sync=True)  # the reader's strokes, lists of pixel points
@@ -74,12 +84,31 @@ class DrawingPad(anywidget.AnyWidget):
     temperature = traitlets.Float(0.3).tag(sync=True)
     n = traitlets.Int(3).tag(sync=True)
     continuations = traitlets.List([]).tag(sync=True)  # each stroke-3 rows, in pixels
-    status = traitlets.Unicode("Draw the start of a sheep.").tag(sync=True)
+    model_names = traitlets.List([]).tag(sync=True)  # the menu; empty for a single model
+    model_name = traitlets.Unicode("").tag(sync=True)  # the chosen one
+    prompt = traitlets.Unicode(prompt_for("sheep")).tag(sync=True)
+    status = traitlets.Unicode(prompt_for("sheep")).tag(sync=True)
 
-    def __init__(self, model, seed=None, pixel_size: float = PIXEL_SIZE, **kwargs):
+    def __init__(self, models, seed=None, pixel_size: float = PIXEL_SIZE, **kwargs):
         super().__init__(**kwargs)
-        self.model, self.pixel_size = model, pixel_size
+        self.models = dict(models) if isinstance(models, dict) else {"": models}
+        self.pixel_size = pixel_size
         self.rng = np.random.default_rng(seed)
+        if isinstance(models, dict):
+            self.model_names, self.model_name = list(models), next(iter(models))
+
+    @property
+    def model(self):
+        """The chosen model."""
+        return self.models[self.model_name]
+
+    @traitlets.observe("model_name")
+    def _choose(self, change):
+        self.prompt = prompt_for(self.model_name.split("/")[-1].replace("_", " "))
+        if self.lines:
+            self._finish(change)
+        else:
+            self.continuations, self.status = [], self.prompt
 
     @traitlets.observe("request")
     def _finish(self, change):

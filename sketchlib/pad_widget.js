@@ -1,7 +1,8 @@
 // The notebook pad's view (sketchlib.pad.DrawingPad, an anywidget module: pad_canvas.js comes
 // first, so SketchCanvas is defined). The reader draws; when the pen lifts, the strokes go to
 // Python (`lines`, `request`), which answers with `continuations` (stroke-3 rows in canvas
-// pixels) and a `status` line; they are drawn here as they come, one box each.
+// pixels) and a `status` line; they are drawn here as they come, one box each. With several
+// models (`model_names`), a menu sets `model_name`, and Python finishes the drawing again.
 const COLOURS = ["#0d0887", "#9c179e", "#ed7953", "#cc4778", "#f89540", "#7e03a8"];
 
 function render({model, el}) {
@@ -13,6 +14,7 @@ function render({model, el}) {
       <div style="display: flex; gap: 0.8em; align-items: center; margin: 0.3em 0">
         <button type="button" class="clear">Clear</button>
         <button type="button" class="again">Try again</button>
+        <label class="picker">model <select></select></label>
         <label>temperature <input type="range" min="0.05" max="1" step="0.05">
           <span class="value"></span></label>
       </div>
@@ -23,6 +25,7 @@ function render({model, el}) {
   const slider = el.querySelector("input");
   const status = el.querySelector(".status");
   const boxes = el.querySelector(".results");
+  const picker = el.querySelector("select");
   let run = 0;
 
   const ask = (lines) => {
@@ -62,7 +65,7 @@ function render({model, el}) {
     model.set("lines", []);
     model.set("continuations", []);
     model.save_changes();
-    status.textContent = "Draw the start of a sheep.";
+    status.textContent = model.get("prompt");
   });
   el.querySelector(".again").addEventListener("click", () => pad.lines.length && ask(pad.lines));
   slider.value = model.get("temperature");
@@ -71,6 +74,15 @@ function render({model, el}) {
     el.querySelector(".value").textContent = slider.value;
     model.set("temperature", Number(slider.value));
     model.save_changes();
+  });
+  const names = model.get("model_names");
+  el.querySelector(".picker").hidden = !names.length;
+  picker.append(...names.map((name) => new Option(name, name)));
+  picker.value = model.get("model_name");
+  picker.addEventListener("change", () => {
+    model.set("model_name", picker.value);
+    model.save_changes();
+    if (pad.lines.length) status.textContent = "thinking…";
   });
   model.on("change:continuations", show);
   model.on("change:status", () => (status.textContent = model.get("status")));

@@ -1,23 +1,26 @@
 """The browser format of @magenta/sketch: export, read back, the errors for what it cannot
 hold, and (with Node.js and browser/node_modules, required in CI) the real library's mixture
-parameters against sketchlib's on the shipped sheep decoder over a real test sketch."""
+parameters against sketchlib's on the shipped sheep decoder over a real test sketch; the
+models that the book's build writes for the drawing page (chapters/_ext/browser_assets.py)."""
 
 import json
 import os
 import shutil
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from keras import ops
 
-from sketchlib import browser, pretrained, strokes
+from sketchlib import browser, datasets, magenta, pretrained, strokes
 from sketchlib.checkpoints import built_model
 from sketchlib.cli import main
 from sketchlib.hparams import HParams
 
-BROWSER = Path(__file__).resolve().parents[1] / "browser"
+ROOT = Path(__file__).resolve().parents[1]
+BROWSER = ROOT / "browser"
 #: half of one int16 step of the format: the largest change quantisation makes to a weight
 HALF_STEP = browser.WEIGHT_LIMIT / browser.SCALE / 2
 
@@ -149,3 +152,46 @@ def test_the_browser_library_agrees_with_sketchlib_on_the_shipped_decoder(shared
             allowed = largest_difference(quantised, ours, key)
             assert 0 < allowed < 0.05, key
             assert largest_difference(library, ours, key) <= allowed + 1e-4, key
+
+
+@pytest.mark.shared_files("magenta/bird.gen.json")
+def test_the_build_writes_the_drawing_pages_models_that_it_finds_and_downloads_none(
+        shared_data, tmp_path, monkeypatch):
+    if not (BROWSER / "node_modules" / "@magenta" / "sketch").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("CI must build the drawing page: run `npm ci` in browser/")
+        pytest.skip("browser/node_modules missing (npm ci in browser/)")
+    data = tmp_path / "data"
+    (data / "magenta").mkdir(parents=True)  # this machine holds Magenta's bird alone
+    bird = data / "magenta" / "bird.gen.json"
+    shutil.copyfile(shared_data / "magenta" / "bird.gen.json", bird)
+    monkeypatch.setenv("SKETCHLIB_DATA_DIR", str(data))
+    monkeypatch.setattr(datasets, "_download", lambda *args: pytest.fail("downloaded"))
+    monkeypatch.syspath_prepend(str(ROOT / "chapters" / "_ext"))
+    import browser_assets
+
+    said = []
+    monkeypatch.setattr(browser_assets.logger, "info", said.append)
+    app = SimpleNamespace(srcdir=str(ROOT), outdir=str(tmp_path / "html"),
+                          builder=SimpleNamespace(format="html"))
+    browser_assets._write(app, None)
+
+    sketch = tmp_path / "html" / "_static" / "sketch"
+    listed = json.loads((sketch / "models.js").read_text()
+                        .removeprefix("window.SKETCH_MODEL_LIST = ").rstrip(";\n"))
+    assert [entry["key"] for entry in listed] == ["sheep_decoder", "magenta/bird"]
+    assert listed[1] == {"key": "magenta/bird", "script": "magenta_bird.js",
+                         "label": "bird (Magenta)", "prompt": "Draw the start of a bird.",
+                         "credit": f"Magenta's bird model: {magenta.LICENCE}."}
+    for entry in listed:
+        first, second = (sketch / entry["script"]).read_text().splitlines()
+        assert first == "window.SKETCH_MODELS = window.SKETCH_MODELS || {};"
+        assert second.startswith(f'window.SKETCH_MODELS["{entry["key"]}"] = ')
+    script = (sketch / "magenta_bird.js").read_text().splitlines()[1]
+    info, shapes, weights = json.loads(script.split(" = ", 1)[1].rstrip(";"))
+    published = json.loads(bird.read_text())
+    assert [shapes, weights] == published[1:]  # the very int16 weights Magenta published
+    assert (info["max_seq_len"], info["scale_factor"]) == (129, 71.3754)
+    missing = [name for name in browser_assets.MAGENTA if name != "bird"]
+    assert not [name for name in missing if (sketch / f"magenta_{name}.js").exists()]
+    assert len(said) == len(missing) and "magenta/dog is not on this machine" in "".join(said)

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from sketchlib import pad, pretrained, sampling, strokes
+from sketchlib.checkpoints import built_model
+from sketchlib.hparams import HParams
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +67,28 @@ def test_the_widget_finishes_what_the_page_sends(sheep):
     widget.request += 1
     assert widget.continuations == [] and widget.status.startswith("Nothing to finish")
     assert "var SketchCanvas" in widget._esm and "export default" in widget._esm
+
+
+def test_the_widgets_menu_chooses_which_model_finishes_the_drawing(sheep):
+    bird = built_model(HParams(conditional=False, dec_rnn_size=16, max_seq_len=60))
+    bird.data = {"scale_factor": 50.0}  # a small random decoder stands in for Magenta's bird
+    widget = pad.DrawingPad({"sheep": sheep, "magenta/bird": bird}, seed=0)
+    assert widget.model_names == ["sheep", "magenta/bird"] and widget.model is sheep
+    assert widget.status == widget.prompt == "Draw the start of a sheep."
+    lines = [[[100, 150], [160, 120], [220, 150]]]
+    widget.lines = lines
+    widget.model_name = "magenta/bird"  # the menu: the drawing is finished again, by the bird
+    assert widget.model is bird and widget.prompt == "Draw the start of a bird."
+    expected = pad.finish_drawing(bird, lines, 3, 0.3, seed=np.random.default_rng(0))
+    assert widget.continuations == [rows.round(2).tolist() for rows in expected]
+    by_sheep = pad.finish_drawing(sheep, lines, 3, 0.3, seed=np.random.default_rng(0))
+    assert widget.continuations != [rows.round(2).tolist() for rows in by_sheep]
+    widget.lines = []
+    widget.model_name = "sheep"
+    assert widget.continuations == [] and widget.status == "Draw the start of a sheep."
+    single = pad.DrawingPad(sheep)  # one model: no menu
+    assert single.model_names == [] and single.model is sheep
+    assert single.status == "Draw the start of a sheep."
 
 
 def test_the_widgets_javascript_parses(tmp_path):

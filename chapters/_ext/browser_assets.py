@@ -11,19 +11,29 @@ extensions it loads on demand, and the menu's accessibility tools.
 
 * ``magentasketch.js``: Magenta's browser library, from the npm package ``@magenta/sketch``
   installed in ``browser/`` (``cd browser && npm ci``);
-* ``sheep_decoder.js``: the shipped sheep decoder, exported with ``sketchlib.browser`` as a
-  script that sets ``window.SKETCH_MODELS.sheep_decoder`` (a script, not a JSON file, because
-  browsers refuse ``fetch`` of files opened from disk);
+* the models its menus offer, each a script that sets ``window.SKETCH_MODELS[<key>]`` to the
+  model in the library's format, written with ``sketchlib.browser`` (a script, not a JSON
+  file, because browsers refuse ``fetch`` of files opened from disk), which the page inserts
+  when a reader picks the model: ``sheep_decoder.js``, the book's shipped sheep decoder, and
+  ``magenta_<name>.js`` for each of Magenta's published models in ``MAGENTA`` that this
+  machine holds (in ``SKETCHLIB_DATA_DIR/magenta/`` or the download cache; the build never
+  downloads one, and one it does not find is left out of the menus with an info line);
+* ``models.js``: the list of those models (``window.SKETCH_MODEL_LIST``: each one's key,
+  script, label, prompt and credit), which the page loads at once;
 * ``pad_canvas.js``: sketchlib's canvas code, which the notebook pad uses too.
 
 The page's own code, ``pad.js``, is a static file of the book (chapters/_static).
 """
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
 
 from sphinx.errors import ExtensionError
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 LIBRARY = Path("browser/node_modules/@magenta/sketch/dist/magentasketch.js")
 MATHJAX = Path("browser/node_modules/mathjax/es5")
@@ -31,7 +41,9 @@ MATHJAX = Path("browser/node_modules/mathjax/es5")
 # folders it loads from (fonts, TeX extensions on demand, the menu and its accessibility).
 MATHJAX_PARTS = ("tex-mml-chtml.js", "output/chtml", "input/tex/extensions", "ui", "a11y",
                  "sre")
-MODELS = ("sheep_decoder",)
+#: Magenta's published models that the page offers when this machine holds them (about 3 MB
+#: each, loaded only when picked).
+MAGENTA = ("sheep", "bird", "dog", "rabbit", "hedgehog", "monkey", "bicycle", "palm_tree")
 
 
 def _installed(app, path: Path, what: str) -> Path:
@@ -58,7 +70,7 @@ def _check(app) -> None:
 def _write(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    from sketchlib import browser, pad, pretrained
+    from sketchlib import browser, pad
 
     mathjax = Path(app.outdir) / "_static" / "mathjax"
     for part in MATHJAX_PARTS:
@@ -72,13 +84,43 @@ def _write(app, exception) -> None:
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(_library(app), target / LIBRARY.name)
     shutil.copyfile(pad.CANVAS_JS, target / pad.CANVAS_JS.name)
-    for name in MODELS:
-        array, clipped = browser.to_browser_json(pretrained.load(name), name=name)
+    listed = []
+    for key, label, what, credit, model in _models():
+        array, clipped = browser.to_browser_json(model, name=key)
         if clipped:
-            raise ExtensionError(f"{name}: {clipped} weights beyond the browser format's range")
-        (target / f"{name}.js").write_text(
+            raise ExtensionError(f"{key}: {clipped} weights beyond the browser format's range")
+        script = key.replace("/", "_") + ".js"
+        (target / script).write_text(
             "window.SKETCH_MODELS = window.SKETCH_MODELS || {};\n"
-            f"window.SKETCH_MODELS[{json.dumps(name)}] = {json.dumps(array)};\n")
+            f"window.SKETCH_MODELS[{json.dumps(key)}] = {json.dumps(array)};\n")
+        listed.append({"key": key, "script": script, "label": label,
+                       "prompt": pad.prompt_for(what), "credit": credit})
+    (target / "models.js").write_text(
+        f"window.SKETCH_MODEL_LIST = {json.dumps(listed, indent=1)};\n")
+
+
+def _models():
+    """The page's models, the sheep decoder first: (key, label, what it draws, credit,
+    model)."""
+    from sketchlib import browser, datasets, magenta, pretrained
+
+    sheep = datasets.source("aaron_sheep")
+    credit = (f"The book's sheep_decoder (chapter 3), trained on {sheep.citation}. "
+              f"{sheep.licence}.")
+    yield ("sheep_decoder", "sheep (this book)", "sheep", credit,
+           pretrained.load("sheep_decoder"))
+    for name in MAGENTA:
+        offline = dataclasses.replace(magenta.source(name), url=None)  # found, never downloaded
+        try:
+            path = datasets.fetch(offline)
+        except FileNotFoundError:
+            logger.info(f"browser_assets: magenta/{name} is not on this machine "
+                        f"(SKETCHLIB_DATA_DIR/{offline.filename} nor the download cache); the "
+                        "drawing page leaves it out")
+            continue
+        what = name.replace("_", " ")
+        yield (f"magenta/{name}", f"{what} (Magenta)", what,
+               f"Magenta's {what} model: {magenta.LICENCE}.", browser.load_browser_model(path))
 
 
 def setup(app):

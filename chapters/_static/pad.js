@@ -1,9 +1,12 @@
-// The book's drawing page: the reader draws on a canvas and the sheep decoder, running in this
-// page with Magenta's browser library (window.ms, from @magenta/sketch), finishes the drawing
-// three times; a second panel draws from nothing. The model arrives as a script
-// (window.SKETCH_MODELS.sheep_decoder, written by `sketchlib export` when the book is built)
-// and the canvas code is sketchlib's (SketchCanvas, sketchlib/pad_canvas.js), so the page
-// works from disk and from any static host with no request to another site.
+// The book's drawing page: the reader draws on a canvas and a decoder, running in this page
+// with Magenta's browser library (window.ms, from @magenta/sketch), finishes the drawing three
+// times; a second panel draws from nothing. Each panel has a menu of the models that the
+// book's build wrote (window.SKETCH_MODEL_LIST, in _static/sketch/models.js): the book's sheep
+// decoder and those of Magenta's published models that the build found. A model is a script
+// that sets window.SKETCH_MODELS[key] (written with sketchlib.browser by the build), inserted
+// into the page when the model is first picked (Magenta's are 3 MB each); the canvas code is
+// sketchlib's (SketchCanvas, sketchlib/pad_canvas.js). So the page works from disk and from
+// any static host with no request to another site.
 //
 // How a completion works: the decoder reads the start token and then every row of the
 // reader's drawing (in stroke-5, offsets divided by the model's scale factor), which leaves it
@@ -17,14 +20,55 @@
 (function () {
   "use strict";
   const COLOURS = ["#0d0887", "#9c179e", "#ed7953"]; // plasma, as the book's figures
-  const PIXEL_FACTOR = 0.8; // data units of aaron_sheep per canvas pixel (a sheep: ~300 px)
+  // Data units per canvas pixel: a sheep of aaron_sheep (~240 units wide) or a drawing of
+  // Quick, Draw! (at most 255 units) is drawn about 300 px wide.
+  const PIXEL_FACTOR = 0.8;
+  const SCRIPTS = new URL("sketch/", document.currentScript.src); // the models' scripts
+  const loading = {}; // key -> promise of the model: each script is inserted once
 
-  function makeModel() {
-    const [info, shapes, weights] = window.SKETCH_MODELS.sheep_decoder;
+  // The model of an entry of SKETCH_MODEL_LIST, its script inserted the first time.
+  function loadModel(entry) {
+    loading[entry.key] = loading[entry.key] || new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = new URL(entry.script, SCRIPTS).href;
+      script.onload = () => resolve(makeModel(window.SKETCH_MODELS[entry.key]));
+      script.onerror = () => reject(new Error(`${entry.script} did not load`));
+      document.head.append(script);
+    });
+    return loading[entry.key];
+  }
+
+  function makeModel([info, shapes, weights]) {
     const model = new ms.SketchRNN("embedded");
     model.instantiateFromJSON(info, shapes, weights); // what initialize() does after fetch
     model.setPixelFactor(PIXEL_FACTOR);
     return model;
+  }
+
+  // Fill the panel's menu with the models and show the credit of the one picked; use(model,
+  // entry) once the first has loaded (the returned promise), and again for each one the
+  // reader picks (a pick overtaken by another while its model loads is dropped).
+  function setUpPicker(root, use) {
+    const select = root.querySelector(".sketch-model");
+    const status = root.querySelector(".sketch-status");
+    select.append(...SKETCH_MODEL_LIST.map((entry) => new Option(entry.label, entry.key)));
+    let picks = 0;
+    async function pick() {
+      const mine = ++picks;
+      const entry = SKETCH_MODEL_LIST[select.selectedIndex];
+      root.querySelector(".sketch-credit").textContent = entry.credit;
+      status.textContent = `loading ${entry.label}…`;
+      try {
+        const model = await loadModel(entry);
+        if (mine !== picks) return;
+        use(model, entry);
+        root.dataset.model = entry.key;
+      } catch (error) {
+        status.textContent = error.message;
+      }
+    }
+    select.addEventListener("change", pick);
+    return pick();
   }
 
   // Polylines [[x, y], ...] in canvas pixels -> stroke-5 rows, each an offset from the
@@ -56,7 +100,8 @@
     return {rows, ended: false};
   }
 
-  function setUpPad(model, root) {
+  function setUpPad(root) {
+    let model = null, prompt = "";
     const slider = root.querySelector("input[type=range]");
     const status = root.querySelector(".sketch-status");
     const results = Array.from(root.querySelectorAll(".sketch-results canvas"),
@@ -67,6 +112,7 @@
 
     function complete() {
       const mine = ++run;
+      if (!model) return;
       const rows = toStroke5(pad.lines.map((line) => model.simplifyLine(line, 1.5)));
       if (!rows.length) return;
       let state = model.update(model.zeroInput(), model.zeroState());
@@ -111,18 +157,26 @@
       pad.clear();
       results.forEach((ctx) => { ctx.sketchView = null; SketchCanvas.prepare(ctx); });
       root.dataset.completions = "0";
-      status.textContent = "Draw the start of a sheep.";
+      status.textContent = prompt;
     });
     root.querySelector(".sketch-again").addEventListener("click", complete);
     showValue(slider, root);
+    return setUpPicker(root, (picked, entry) => { // a drawing: finished again by the new model
+      [model, prompt] = [picked, entry.prompt];
+      if (pad.lines.length) complete();
+      else status.textContent = prompt;
+    });
   }
 
-  function setUpFromNothing(model, root) {
+  function setUpFromNothing(root) {
     const ctx = root.querySelector("canvas").getContext("2d");
     const slider = root.querySelector("input[type=range]");
-    let run = 0;
+    const status = root.querySelector(".sketch-status");
+    let model = null, run = 0;
     function draw() {
       const mine = ++run;
+      if (!model) return;
+      status.textContent = "drawing…";
       const state = model.update(model.zeroInput(), model.zeroState());
       const tau = Number(slider.value);
       const {rows, ended} = sampleRows(model, state, tau, model.info.max_seq_len);
@@ -140,14 +194,16 @@
       SketchCanvas.prepare(ctx);
       SketchCanvas.animate(ctx, rows, start, true, COLOURS[0], () => mine === run, () => {
         root.dataset.drawn = String(Number(root.dataset.drawn || 0) + 1);
-        root.querySelector(".sketch-status").textContent =
-          `${rows.length} rows at temperature ${tau}, ` +
+        status.textContent = `${rows.length} rows at temperature ${tau}, ` +
           (ended ? "ended by the model" : "stopped at max_seq_len");
       });
     }
     root.querySelector(".sketch-draw").addEventListener("click", draw);
     showValue(slider, root);
-    draw();
+    return setUpPicker(root, (picked) => {
+      model = picked;
+      draw();
+    });
   }
 
   function showValue(slider, root) {
@@ -156,10 +212,10 @@
     shown.textContent = slider.value;
   }
 
-  window.addEventListener("load", () => {
-    const model = makeModel();
-    document.querySelectorAll(".sketch-pad").forEach((root) => setUpPad(model, root));
-    document.querySelectorAll(".sketch-nothing").forEach((root) => setUpFromNothing(model, root));
+  window.addEventListener("load", async () => {
+    await Promise.all([...Array.from(document.querySelectorAll(".sketch-pad"), setUpPad),
+                       ...Array.from(document.querySelectorAll(".sketch-nothing"),
+                                     setUpFromNothing)]);
     document.body.dataset.sketchReady = "yes";
   });
 })();
