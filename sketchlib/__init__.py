@@ -2,9 +2,9 @@
 
 One module per concept (data: ``strokes``, ``quickdraw``, ``datasets``, ``synthetic``,
 ``batching``; model: ``cells``, ``mdn``, ``encoder``, ``model``, ``hparams``; use:
-``training``, ``checkpoints``, ``sampling``, ``similarity``, ``pretrained``, ``magenta``,
-``draw``, ``widgets``, ``pad``, ``browser``, ``cli``, ``benchmark``) and one package,
-``exercises``, with the checks of the book's exercises by chapter.
+``training``, ``distribute``, ``checkpoints``, ``sampling``, ``similarity``, ``likelihood``,
+``pretrained``, ``magenta``, ``draw``, ``widgets``, ``pad``, ``browser``, ``cli``, ``benchmark``) and one
+package, ``exercises``, with the checks of the book's exercises by chapter.
 """
 
 import importlib as _importlib
@@ -29,9 +29,9 @@ _logging.getLogger("tensorflow").addFilter(_not_a_retracing_warning)
 
 #: The package's modules, reachable as ``sketchlib.<name>`` after ``import sketchlib``.
 MODULES = ("batching", "benchmark", "browser", "cell_probe", "cells", "checkpoints", "cli",
-           "datasets", "draw", "encoder", "exercises", "hparams", "magenta", "mdn", "model",
-           "pad", "pretrained", "quickdraw", "raster", "sampling", "similarity", "strokes",
-           "synthetic", "training", "widgets")
+           "datasets", "distribute", "draw", "encoder", "exercises", "hparams", "likelihood",
+           "magenta", "mdn", "model", "pad", "pretrained", "quickdraw", "raster", "sampling", "similarity",
+           "strokes", "synthetic", "training", "widgets")
 
 
 def __getattr__(name: str):

@@ -1,7 +1,7 @@
 """The command line: ``sketchlib train`` and ``sketchlib sample``.
 
     sketchlib train --data aaron_sheep --log-root runs/sheep [--conditional] [--resume]
-                    [--hparams k=v,...]
+                    [--hparams k=v,...] [--distribute]
     sketchlib sample --model runs/sheep --n 16 --out sheep.svg
     sketchlib sample --model runs/sheep_vae --reconstruct aaron_sheep.npz --out recon.svg
 
@@ -59,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     precision.add_argument("--float32", dest="bfloat16", action="store_false",
                            help="run it in float32 (the default of a new run; a resumed run "
                                 "keeps its own precision unless one of these two is given)")
+    train.add_argument("--distribute", action="store_true",
+                       help="data-parallel training: split each batch over all devices (every "
+                            "GPU; every host's, see the README); batch_size must divide by "
+                            "their number; needs KERAS_BACKEND=jax; a resumed run uses it only "
+                            "if given again")
     train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None,
                        help="0 silent, 1 progress bar, 2 one line per checkpoint interval "
                             "(default: 1 in a terminal, else 2)")
@@ -139,7 +144,7 @@ def _train(args) -> None:
               "reference does")
     train(hps, dataset, args.log_root, resume=args.resume, seed=args.seed,
           group_by_length=args.group_by_length, bfloat16=args.bfloat16, verbose=verbose,
-          resume_from=args.resume_from)
+          resume_from=args.resume_from, distribute=args.distribute)
     print(f"draw with: sketchlib sample --model {args.log_root} --out samples.svg")
 
 

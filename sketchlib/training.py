@@ -13,12 +13,13 @@ import keras
 import numpy as np
 from keras import ops
 
-from . import distribute, mdn, set_seed
+from . import mdn, set_seed
 from .batching import SketchBatches, as_inputs, make_batch
 from .checkpoints import (DATA, HPARAMS, append_log_row, built_model, find_checkpoint,
                           log_fields, point_to, restore_checkpoint, trim_log,
                           write_checkpoint)
 from .datasets import SketchDataset
+from .distribute import data_parallel, distribution_scope, local_rows
 from .hparams import HParams, write_json
 from .model import SketchRNN
 from .sampling import encode
@@ -342,7 +343,7 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
                          f"{', '.join(dataset.names)} has none")
     hps = hps.replace(max_seq_len=int(dataset.max_seq_len))
     valid_size = min(hps.batch_size, len(dataset.valid))
-    distribution = distribute.data_parallel(hps.batch_size, valid_size) if distribute else None
+    distribution = data_parallel(hps.batch_size, valid_size) if distribute else None
     devices = distribution.device_mesh.devices.size if distribution else 1
     data = {"names": list(dataset.names), "scale_factor": float(dataset.scale_factor),
             "max_seq_len": int(dataset.max_seq_len), "seed": int(seed),
@@ -369,7 +370,7 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
     valid_batches = SketchBatches(dataset.valid, valid_size, hps.max_seq_len, shuffle=False)
 
     set_seed(seed)
-    with distribute.scope(distribution):  # the weights, copied to every device
+    with distribution_scope(distribution):  # the weights, copied to every device
         model = build_model(hps, jit_compile, bfloat16)
     state = {"step": 0}
     if resumed:
@@ -392,9 +393,9 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
     # checkpoints that --from best leaves behind).
     history = [entry for entry in device_history(data) if entry[0] < state["step"]]
     if not history or history[-1][1] != devices:
-        if resumed:
-            say(f"from step {state['step']} on, training runs on {devices} device(s), "
-                f"before on {history[-1][1]}")
+        if history:
+            say(f"from step {state['step']} on, training runs on {devices} "
+                f"device{'s' * (devices > 1)} (before: {history[-1][1]})")
         history.append((state["step"], devices))
     data["device_history"] = [{"step": step, "devices": count} for step, count in history]
     log_root.mkdir(parents=True, exist_ok=True)
@@ -407,9 +408,9 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
     say(f"resuming {log_root} from step {state['step']} of {total}" if resume else
         f"training {log_root}: {total} steps, a checkpoint every {hps.save_every}")
     if distribution:
-        say(f"data parallel: each batch of {hps.batch_size} split over {devices} devices "
-            f"({', '.join(distribution.device_mesh.devices.flat)}), "
-            f"{hps.batch_size // devices} sketches each")
+        names = ", ".join(distribution.device_mesh.devices.flat)
+        say(f"data parallel: each batch of {hps.batch_size} split over {devices} "
+            f"device{'s' * (devices > 1)} ({names}), {hps.batch_size // devices} sketches each")
     if hps.conditional:
         say(f"conditional model: KL weight annealed from {hps.kl_weight_start} towards "
             f"{hps.kl_weight} (w - (w - w0) {hps.kl_decay_rate}^step); the best checkpoint is "
@@ -420,9 +421,9 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
     first = state["step"] // hps.save_every
     checkpointer = Checkpointer(log_root, data, state)
     stream = StepBatches(train_batches, hps.save_every, first)
-    with distribute.scope(distribution):  # each batch split over the devices
-        model.fit(distribute.local_rows(stream, distribution),
-                  validation_data=distribute.local_rows(valid_batches, distribution),
+    with distribution_scope(distribution):  # each batch split over the devices
+        model.fit(local_rows(stream, distribution),
+                  validation_data=local_rows(valid_batches, distribution),
                   initial_epoch=first, epochs=total // hps.save_every, shuffle=False,
                   callbacks=[stream.follow_epochs(), checkpointer], verbose=verbose)
     if checkpointer.failed_step is not None:

@@ -534,3 +534,37 @@ def test_first_strokes_check_names_the_mistake(capsys):
     assert not exercises.check_first_strokes(
         lambda s, k: first_strokes(s, k) if k <= np.sum(s[:, 2] == 1) else s[:-1])
     assert "is all its" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- chapter 8
+
+def test_nats_from_loss_check_names_the_mistake(capsys):
+    assert exercises.check_nats_from_loss(lambda loss, max_seq_len, lengths: loss * max_seq_len)
+    assert "Correct:" in capsys.readouterr().out
+    mistakes = {
+        "not by the sketch's own length": lambda loss, n, lengths: loss * np.mean(lengths),
+        "undo that division": lambda loss, n, lengths: loss / n,
+        "a loss per step is not a loss per sketch": lambda loss, n, lengths: loss,
+        "only max_seq_len enters": lambda loss, n, lengths: loss * np.sum(lengths),
+        "one number, not an array": lambda loss, n, lengths: loss * n * np.ones(len(lengths)),
+    }
+    for hint, wrong in mistakes.items():
+        assert not exercises.check_nats_from_loss(wrong)
+        out = capsys.readouterr().out
+        assert "Not yet" in out and hint in out, (hint, out)
+
+
+def test_times_likelier_check_names_the_mistake(capsys):
+    assert exercises.check_times_likelier(lambda a, b: np.exp(np.subtract(b, a)))
+    assert "Correct:" in capsys.readouterr().out
+    mistakes = {
+        "the other way round": lambda a, b: np.exp(np.subtract(a, b)),
+        "the difference of the logs": lambda a, b: np.subtract(b, a),
+        "exp, not 2 to the power": lambda a, b: 2.0 ** np.subtract(b, a),
+        "a ratio of two logs": lambda a, b: np.divide(b, a),
+        "one ratio per drawing": lambda a, b: float(np.mean(np.exp(np.subtract(b, a)))),
+    }
+    for hint, wrong in mistakes.items():
+        assert not exercises.check_times_likelier(wrong)
+        out = capsys.readouterr().out
+        assert "Not yet" in out and hint in out, (hint, out)

@@ -385,7 +385,8 @@ def test_train_writes_the_log_root(trained, tiny_data):
     assert HParams.load(log_root / "hparams.json") == TINY
     assert read_json(log_root / "data.json") == {
         "names": ["synthetic"], "scale_factor": tiny_data.scale_factor, "max_seq_len": 55,
-        "seed": 0, "group_by_length": False, "bfloat16": False}
+        "seed": 0, "group_by_length": False, "bfloat16": False,
+        "device_history": [{"step": 0, "devices": 1}]}
     fields, rows = read_log(log_root)
     assert fields == FIELDS
     assert [row["step"] for row in rows] == [2, 4]

@@ -13,6 +13,7 @@ from .chapter4 import check_kl, check_reparameterize, check_slerp
 from .chapter5 import check_fraction_step, check_free_bits, check_kl_schedule
 from .chapter6 import check_hyper_scale, check_layer_norm
 from .chapter7 import check_canvas_to_stroke3, check_first_strokes
+from .chapter8 import check_nats_from_loss, check_times_likelier
 
 __all__ = ["check_stroke3_to_stroke5", "check_rdp", "check_scale_factor",
            "check_log_density", "check_offset_loss", "check_sample_step",
@@ -20,4 +21,5 @@ __all__ = ["check_stroke3_to_stroke5", "check_rdp", "check_scale_factor",
            "check_reparameterize", "check_kl", "check_slerp",
            "check_kl_schedule", "check_fraction_step", "check_free_bits",
            "check_layer_norm", "check_hyper_scale",
-           "check_canvas_to_stroke3", "check_first_strokes"]
+           "check_canvas_to_stroke3", "check_first_strokes",
+           "check_nats_from_loss", "check_times_likelier"]
