@@ -68,7 +68,7 @@ def side_by_side_speeds(runs: Path) -> dict:
 
 def precision(log_root: Path) -> str:
     """How the run in ``log_root`` computed its recurrence, from its ``data.json``."""
-    history = training.precision_history(json.loads((log_root / "data.json").read_text()))
+    history = checkpoints.precision_history(json.loads((log_root / "data.json").read_text()))
     name = {True: "mixed bfloat16", False: "float32"}
     return ", ".join([f"in {name[history[0][1]]}"] + [
         f"from step {step:,d} in {name[bfloat16]} (resumed on a CPU that computes it faster)"

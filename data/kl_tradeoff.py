@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from recorded_runs import chosen, trained_and_exported
-from sketchlib import checkpoints, datasets, draw, sampling, similarity, training
+from sketchlib import checkpoints, datasets, draw, latent, sampling, similarity, training
 
 STEPS = 3000
 SIZE = (f"enc_rnn_size=64,dec_rnn_size=128,z_size=32,num_steps={STEPS},save_every=500,"
@@ -59,10 +59,10 @@ def measure(model, test) -> dict:
     of the code), and how well reconstructions at temperature 0.1 pick out their own original
     among the first ``LINE_UP`` test sheep."""
     conditional = model.hps.conditional
-    losses = training.code_worth(model, test) if conditional else training.evaluate(model, test)
+    losses = latent.code_worth(model, test) if conditional else training.evaluate(model, test)
     line_up = test[:LINE_UP]
     ranks = similarity.identification_ranks(
-        sampling.reconstruct(model, line_up, temperature=0.1, seed=0)
+        latent.reconstruct(model, line_up, temperature=0.1, seed=0)
         if conditional else sampling.sample(model, LINE_UP, 0.1, seed=0), line_up)
     return {"reconstruction": losses["offset_loss"] + losses["pen_loss"],
             "offset": losses["offset_loss"], "pen": losses["pen_loss"],
@@ -82,7 +82,7 @@ def main(runs: Path, names: list[str]) -> None:
         numbers = measure(model, test)
         (destination / "results.json").write_text(json.dumps(numbers, indent=1) + "\n")
         shown = test[:10] if model.hps.conditional else []
-        drawings = (sampling.reconstruct(model, shown, temperature=0.1, seed=0) if shown
+        drawings = (latent.reconstruct(model, shown, temperature=0.1, seed=0) if shown
                     else sampling.sample(model, 10, 0.1, seed=0))
         draw.plot_grid(shown + list(drawings), ncols=10, size=1.0, linewidth=1.0).savefig(
             destination / "drawings.png", dpi=80)

@@ -20,8 +20,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from recorded_runs import run_recorded  # noqa: E402
-from sketchlib import (checkpoints, datasets, draw, sampling, similarity,  # noqa: E402
-                       training)
+from sketchlib import (checkpoints, datasets, draw, latent, sampling,  # noqa: E402
+                       similarity, training)
 from sketchlib.model import count_parameters  # noqa: E402
 
 NAME = "sheep_vae"
@@ -45,20 +45,20 @@ def measure(model, sheep) -> dict:
     test = list(sheep.test)
     line_up = test[:LINE_UP]
     ranks = {tau: similarity.identification_ranks(
-        sampling.reconstruct(model, line_up, temperature=tau, seed=0), line_up)
+        latent.reconstruct(model, line_up, temperature=tau, seed=0), line_up)
         for tau in (0.1, 0.5)}
-    fitted = sampling.fitted_codes(model, list(sheep.train[:FITTED_FROM]), 100, seed=0)
+    fitted = latent.fitted_codes(model, list(sheep.train[:FITTED_FROM]), 100, seed=0)
     return {
         "parameters": count_parameters(model),
         "losses": {split: {"reconstruction": r["offset_loss"] + r["pen_loss"],
                            "offset": r["offset_loss"], "pen": r["pen_loss"], "kl": r["kl"]}
                    for split, r in losses.items()},
-        "worth": training.code_worth(model, test)["worth"],
+        "worth": latent.code_worth(model, test)["worth"],
         "auc": similarity.code_auc(model, line_up, temperature=0.1),
         "median_rank": {tau: float(np.median(r)) for tau, r in ranks.items()},
         "first": {tau: float(np.mean(r == 1)) for tau, r in ranks.items()},
         "carried": similarity.property_correlations(
-            line_up, sampling.reconstruct(model, line_up, temperature=0.3, seed=0)),
+            line_up, latent.reconstruct(model, line_up, temperature=0.3, seed=0)),
         "ended_prior": sampling.end_counts(model, (0.2, 0.4, 0.5)),
         "ended_fitted": sampling.end_counts(model, (0.2, 0.4, 0.5), z=fitted),
     }
@@ -67,11 +67,11 @@ def measure(model, sheep) -> dict:
 def pictures(model, sheep, log_root: Path, destination: Path) -> None:
     """reconstructions.png, samples.png (from the fitted Gaussian) and curve.png."""
     shown = list(sheep.test[:10])
-    rebuilt = sampling.reconstruct(model, shown, seed=0)
+    rebuilt = latent.reconstruct(model, shown, seed=0)
     draw.plot_grid(shown + rebuilt, ncols=10, size=1.3, linewidth=1.2).savefig(
         destination / "reconstructions.png", dpi=100)
-    fitted = sampling.fitted_codes(model, list(sheep.train[:FITTED_FROM]), 20, seed=0)
-    draw.plot_grid(sampling.decode(model, fitted, seed=0), ncols=10, size=1.3,
+    fitted = latent.fitted_codes(model, list(sheep.train[:FITTED_FROM]), 20, seed=0)
+    draw.plot_grid(latent.decode(model, fitted, seed=0), ncols=10, size=1.3,
                    linewidth=1.2).savefig(destination / "samples.png", dpi=100)
     log = checkpoints.read_log(log_root / "log.csv")
     fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.2))
@@ -138,13 +138,13 @@ of 20 bivariate normals for the next offset and the pen state's probabilities. {
 parameters. It is the model of chapter 4, where what its code carries is measured.
 
 ```python
-from sketchlib import datasets, pretrained, sampling
+from sketchlib import datasets, latent, pretrained
 model = pretrained.load("sheep_vae")
 sheep = datasets.load_dataset("aaron_sheep")             # normalised stroke-3 sketches
-codes = sampling.encode(model, sheep.test[:10])          # (10, 128): each sketch's mean code
-rebuilt = sampling.reconstruct(model, sheep.test[:10], seed=0)
-new = sampling.fitted_codes(model, sheep.train[:1000], 20, seed=0)
-drawn = sampling.decode(model, new, seed=0)               # new sheep (see below)
+codes = latent.encode(model, sheep.test[:10])            # (10, 128): each sketch's mean code
+rebuilt = latent.reconstruct(model, sheep.test[:10], seed=0)
+new = latent.fitted_codes(model, sheep.train[:1000], 20, seed=0)
+drawn = latent.decode(model, new, seed=0)                 # new sheep (see below)
 ```
 
 ![ten test sheep and their reconstructions](reconstructions.png)
@@ -174,7 +174,7 @@ for what those cannot tell (Bowman et al. 2016 describe it for sentences).
 ![20 new sheep](samples.png)
 
 Twenty new drawings at the default temperatures, from codes drawn from a Gaussian fitted to the
-codes of the first 1,000 training sheep (`sampling.fitted_codes`, seed 0). Of 100 such drawings
+codes of the first 1,000 training sheep (`latent.fitted_codes`, seed 0). Of 100 such drawings
 these many end by themselves at temperatures 0.2, 0.4 and 0.5: {ended_fitted}. From codes drawn
 from $\\mathcal{{N}}(0, I)$ instead: {ended_prior}, and a third to a half of them are tangles,
 not sheep: the KL weight had reached only {kl_weight:.2f} of its 0.5 when training stopped, and

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from recorded_runs import chosen, run_recorded
-from sketchlib import checkpoints, datasets, sampling, similarity, training
+from sketchlib import checkpoints, datasets, latent, sampling, similarity
 
 STEPS = 10_000
 SIZE = f"enc_rnn_size=128,dec_rnn_size=256,z_size=128,num_steps={STEPS},save_every=500"
@@ -50,19 +50,19 @@ def measure(model, test) -> dict:
     """A run's numbers: the test split's losses and the code's worth, the AUC of the first
     ``LINE_UP`` test sheep (temperature 0.1, seeds 0-2), their line-up at 0.1 and 0.5, how many
     of 100 drawings from N(0, I) end at 0.4, and the drawings to look at."""
-    worth = training.code_worth(model, test)
+    worth = latent.code_worth(model, test)
     line_up = test[:LINE_UP]
     results = {"reconstruction": worth["reconstruction"], "offset": worth["offset_loss"],
                "pen": worth["pen_loss"], "kl": worth["kl"], "worth": worth["worth"],
                "auc": similarity.code_auc(model, line_up, 0.1)}
     for tau in (0.1, 0.5):
         ranks = similarity.identification_ranks(
-            sampling.reconstruct(model, line_up, temperature=tau, seed=0), line_up)
+            latent.reconstruct(model, line_up, temperature=tau, seed=0), line_up)
         results[f"median_rank_{tau}"] = float(np.median(ranks))
     prior = sampling.sample(model, 100, 0.4, seed=0)
     results["prior_ended_0.4"] = int(sampling.ended(prior, model.hps.max_seq_len).sum())
     results["prior_drawings"] = [d.tolist() for d in prior[:16]]
-    results["reconstructions"] = [d.tolist() for d in sampling.reconstruct(
+    results["reconstructions"] = [d.tolist() for d in latent.reconstruct(
         model, test[:FIGURE], temperature=0.1, seed=0)]
     return results
 

@@ -2,7 +2,8 @@
 
 One module per concept (data: ``strokes``, ``quickdraw``, ``datasets``, ``synthetic``,
 ``batching``; model: ``cells``, ``mdn``, ``encoder``, ``model``, ``hparams``; use:
-``training``, ``distribute``, ``checkpoints``, ``sampling``, ``similarity``, ``likelihood``,
+``training``, ``distribute``, ``checkpoints``, ``sampling``, ``latent``, ``similarity``,
+``likelihood``,
 ``pretrained``, ``magenta``, ``draw``, ``widgets``, ``pad``, ``browser``, ``cli``, ``benchmark``) and one
 package, ``exercises``, with the checks of the book's exercises by chapter.
 """
@@ -29,8 +30,8 @@ _logging.getLogger("tensorflow").addFilter(_not_a_retracing_warning)
 
 #: The package's modules, reachable as ``sketchlib.<name>`` after ``import sketchlib``.
 MODULES = ("batching", "benchmark", "browser", "cell_probe", "cells", "checkpoints", "cli",
-           "datasets", "distribute", "draw", "encoder", "exercises", "hparams", "likelihood",
-           "magenta", "mdn", "model", "pad", "pretrained", "quickdraw", "raster", "sampling", "similarity",
+           "datasets", "distribute", "draw", "encoder", "exercises", "hparams", "latent",
+           "likelihood", "magenta", "mdn", "model", "pad", "pretrained", "quickdraw", "raster", "sampling", "similarity",
            "strokes", "synthetic", "training", "widgets")
 
 

@@ -43,11 +43,12 @@ def time_training(dataset, units: int, group_by_length: bool, steps: int,
     ``units``; ``conditional``: with the reference's encoder and z)."""
     from .batching import SketchBatches, as_inputs
     from .cli import TRAIN_DEFAULTS
-    from .training import build_model
+    from .model import build_model
+    from .training import compile_model
 
     hps = TRAIN_DEFAULTS.replace(dec_rnn_size=units, max_seq_len=dataset.max_seq_len,
                                  conditional=conditional, dec_model=cell)
-    model = build_model(hps, bfloat16=bfloat16)
+    model = compile_model(build_model(hps, bfloat16), hps)
     batches = SketchBatches(dataset.train, hps.batch_size, hps.max_seq_len, augment=True,
                             group_by_length=group_by_length)
     for index in range(warmup):  # traces the step for the first shapes

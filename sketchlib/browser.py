@@ -123,12 +123,12 @@ def load_browser_model(source):
         raise BrowserFormatError(
             f"expected the 5 tensors of a decoder-only LSTM with {NUM_MIXTURE} mixture "
             f"components, shaped {expected}; the file has {shapes}")
-    from .checkpoints import built_model
+    from .model import build_model
 
     hps = HParams(conditional=False, dec_model="lstm", dec_rnn_size=units,
                   num_mixture=NUM_MIXTURE, max_seq_len=max_seq_len,
                   data_set=str(info.get("name", "")))
-    model = built_model(hps)
+    model = build_model(hps)
     kernel, bias, input_kernel, recurrent_kernel, lstm_bias = (
         _decode(text, shape) for text, shape in zip(weights, shapes))
     model.output_layer.kernel.assign(kernel)

@@ -10,7 +10,7 @@ from keras import ops
 
 from .batching import make_batch
 from .cells import HyperLSTMCell
-from .sampling import encode
+from .latent import encode
 
 
 def trace_cell(model, sketch, z=None) -> dict:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from .hparams import CELL_TYPES
+
 
 def candidate_dropout_masks(batch_steps_shape, units: int, keep_prob: float, seed,
                             training: bool):
@@ -225,3 +227,14 @@ class HyperLSTMCell(LayerNormLSTMCell):
     def get_config(self):
         return {**super().get_config(), "hyper_units": self.hyper_units,
                 "embedding_size": self.embedding_size}
+
+
+#: The cells by the names that ``dec_model`` and ``enc_model`` take
+#: (:data:`sketchlib.hparams.CELL_TYPES`, in that order): the one registry of them.
+CELLS = dict(zip(CELL_TYPES, (LSTMCell, LayerNormLSTMCell, HyperLSTMCell)))
+
+
+def make_cell(kind: str, units: int, dtype=None):
+    """A recurrent cell by its ``dec_model`` / ``enc_model`` name (checked by
+    :class:`~sketchlib.hparams.HParams`)."""
+    return CELLS[kind](units, dtype=dtype)

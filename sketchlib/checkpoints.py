@@ -21,12 +21,13 @@ import csv
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .hparams import HParams, write_json, written_atomically
-from .model import SketchRNN
+from .model import SketchRNN, build_model
 
 WEIGHTS = "model.weights.h5"
 STATE = "state.json"
@@ -39,6 +40,10 @@ LOG_FIELDS = ("step", "seconds", "learning_rate", "loss", "offset_loss", "pen_lo
 #: The KL weight used in training at the row's step, the KL term (before free bits) in
 #: training and on the validation split.
 VAE_LOG_FIELDS = ("kl_weight", "kl", "val_kl")
+#: Hyper-parameters that may change when a run is resumed (the rest define the model and the
+#: order of its batches).
+RESUMABLE_CHANGES = ("num_steps", "learning_rate", "min_learning_rate", "decay_rate",
+                     "grad_clip")
 
 
 def log_fields(hps: HParams) -> tuple:
@@ -47,14 +52,6 @@ def log_fields(hps: HParams) -> tuple:
     if not hps.conditional:
         return LOG_FIELDS
     return LOG_FIELDS + VAE_LOG_FIELDS + (("shape", "val_shape") if hps.shape_loss_weight else ())
-
-
-def built_model(hps: HParams, bfloat16: bool = False) -> SketchRNN:
-    """A :class:`SketchRNN` with its weights created (by one call on a one-step input)."""
-    model = SketchRNN(hps, bfloat16=bfloat16)
-    step = np.zeros((1, 1, 5), "float32")
-    model({"encoder_input": step, "decoder_input": step, "lengths": np.ones(1, "int32")})
-    return model
 
 
 def write_checkpoint(model: SketchRNN, log_root, data: dict, state: dict) -> Path:
@@ -93,14 +90,6 @@ def point_to(log_root, checkpoint: Path, state: dict, pointers=("latest",)) -> N
             shutil.rmtree(old)
 
 
-def save_checkpoint(model: SketchRNN, log_root, data: dict, state: dict,
-                    pointers=("latest",)) -> Path:
-    """:func:`write_checkpoint`, then :func:`point_to` it."""
-    checkpoint = write_checkpoint(model, log_root, data, state)
-    point_to(log_root, checkpoint, state, pointers)
-    return checkpoint
-
-
 def find_checkpoint(path, which: str = "best") -> Path:
     """The checkpoint directory meant by ``path``: a checkpoint (or pretrained model)
     directory itself, or a log root, where ``which`` picks ``best`` or ``latest`` (the other
@@ -131,7 +120,7 @@ def load_model(path, which: str = "best") -> SketchRNN:
     and the ``checkpoint`` folder it was read from. ``path``: see :func:`find_checkpoint`."""
     checkpoint = find_checkpoint(path, which)
     hps = HParams.load(checkpoint / HPARAMS)
-    model = built_model(hps)  # no optimiser state: export_model saves the weights alone
+    model = build_model(hps)  # no optimiser state: export_model saves the weights alone
     model.load_weights(checkpoint / WEIGHTS)
     model.compile(optimizer="adam")  # for evaluate(); the optimiser is unused
     model.data = {**json.loads((checkpoint / DATA).read_text()), "checkpoint": str(checkpoint)}
@@ -161,9 +150,113 @@ def restore_checkpoint(model: SketchRNN, checkpoint) -> dict:
     model.load_weights(checkpoint / WEIGHTS)  # restores the optimiser's variables too
     state = json.loads((checkpoint / STATE).read_text())
     for name, seed in model.seed_generators().items():
-        if name in state:  # older checkpoints hold the decoder's stream only
-            seed.state.assign(np.asarray(state.pop(name), dtype=seed.state.dtype))
+        seed.state.assign(np.asarray(state.pop(name), dtype=seed.state.dtype))
     return state
+
+
+# ----------------------------------------------------------------------------- a run's folder
+
+
+def precision_history(data: dict) -> list[tuple[int, bool]]:
+    """How a run computed its recurrence, from its ``data.json`` contents: ``(step,
+    bfloat16)`` pairs, the first from step 0, then one from each step where a resumed run
+    switched (its log's row of that step was measured before the switch)."""
+    changes = data.get("precision_changes", [])
+    first = not changes[0]["bfloat16"] if changes else bool(data.get("bfloat16", False))
+    return [(0, first)] + [(change["step"], change["bfloat16"]) for change in changes]
+
+
+def device_history(data: dict) -> list[tuple[int, int]]:
+    """On how many devices a run trained (:mod:`sketchlib.distribute`), from its ``data.json``
+    contents: ``(step, devices)`` pairs, the first from step 0, then one from each step where a
+    resumed run changed the count (a run recorded before sketchlib kept this trained on one)."""
+    return [(entry["step"], entry["devices"])
+            for entry in data.get("device_history", [{"step": 0, "devices": 1}])]
+
+
+@dataclass
+class Run:
+    """A log root opened by :func:`open_run` for one start (or resume) of training.
+
+    ``data``: the run's ``data.json`` contents (what it trains on, its seed and batching);
+    ``checkpoint``: the checkpoint to continue from, ``None`` for a new run; ``bfloat16``: the
+    precision of this start; ``from_best``: whether it goes back to the best checkpoint."""
+
+    log_root: Path
+    data: dict
+    checkpoint: Path | None
+    bfloat16: bool
+    from_best: bool = False
+
+    def begin(self, hps: HParams, step: int, devices: int) -> list[str]:
+        """Write the run's files for a start at ``step`` on ``devices`` devices: a change of
+        precision or device count is recorded with its step (``data.json``), then
+        ``hparams.json``; ``latest`` goes back to ``best`` when asked (later checkpoints are
+        deleted) and ``log.csv`` is cut to ``step``. Returns what changed, to tell the user."""
+        data, said = self.data, []
+        if self.checkpoint is not None and self.bfloat16 != bool(data.get("bfloat16", False)):
+            data["precision_changes"] = data.get("precision_changes", []) + [
+                {"step": step, "bfloat16": self.bfloat16}]
+            said.append(f"from step {step} on, the recurrence runs in "
+                        f"{'mixed bfloat16' if self.bfloat16 else 'float32'}")
+        data["bfloat16"] = self.bfloat16
+        # Entries from the checkpoint's step on belong to a later start (or to checkpoints
+        # that going back to the best leaves behind).
+        history = [entry for entry in device_history(data) if entry[0] < step]
+        if not history or history[-1][1] != devices:
+            if history:
+                said.append(f"from step {step} on, training runs on {devices} "
+                            f"device{'s' * (devices > 1)} (before: {history[-1][1]})")
+            history.append((step, devices))
+        data["device_history"] = [{"step": s, "devices": count} for s, count in history]
+        self.log_root.mkdir(parents=True, exist_ok=True)
+        write_json(self.log_root / DATA, data)  # first: a log root with hparams.json has data.json
+        hps.save(self.log_root / HPARAMS)
+        if self.from_best:
+            best = json.loads((self.log_root / "best.json").read_text())
+            point_to(self.log_root, self.log_root / best.pop("checkpoint"), best)
+        trim_log(self.log_root, step)
+        return said
+
+
+def open_run(log_root, hps: HParams, data: dict, resume: bool, resume_from: str = "latest",
+             bfloat16: bool | None = None) -> Run:
+    """Check a log root for a start (``resume=False``: it must hold no model) or a resume
+    (the same model: hyper-parameters equal but for :data:`RESUMABLE_CHANGES`, the same data)
+    and return its :class:`Run`, writing nothing. ``data``: a new run's ``data.json``
+    contents; a resumed run keeps its own (its seed and batching), and its precision unless
+    ``bfloat16`` is given. ``resume_from``: ``"latest"``, or ``"best"`` to go back to the
+    checkpoint of the best validation loss. A run stopped before its first checkpoint resumes
+    from step 0."""
+    log_root = Path(log_root)
+    has_model = (log_root / "latest.json").exists()
+    if not resume and has_model:
+        raise FileExistsError(f"{log_root} already holds a model; pass --resume to continue "
+                              "it, or choose another --log-root")
+    if resume and not log_root.is_dir():
+        raise FileNotFoundError(f"nothing to resume in {log_root}: it does not exist")
+    if resume and (log_root / HPARAMS).exists() and (log_root / DATA).exists():
+        saved = HParams.load(log_root / HPARAMS).to_dict()
+        changed = {key: (saved[key], value) for key, value in hps.to_dict().items()
+                   if saved[key] != value and key not in RESUMABLE_CHANGES}
+        if changed:
+            lines = ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in sorted(changed.items()))
+            raise ValueError(f"{log_root} holds a model with other hyper-parameters ({lines})")
+        saved_data = json.loads((log_root / DATA).read_text())
+        if saved_data["names"] != data["names"]:
+            raise ValueError(f"{log_root} was trained on {saved_data['names']}, not "
+                             f"{data['names']}")
+    if resume_from not in ("latest", "best"):
+        raise ValueError(f"resume_from must be 'latest' or 'best', got {resume_from!r}")
+    resumed = resume and has_model
+    if resume_from == "best" and not (resumed and (log_root / "best.json").exists()):
+        raise FileNotFoundError(f"no best checkpoint to go back to in {log_root}")
+    if not resumed:
+        return Run(log_root, data, None, bool(bfloat16))
+    saved_data = json.loads((log_root / DATA).read_text())
+    precision = saved_data.get("bfloat16", False) if bfloat16 is None else bool(bfloat16)
+    return Run(log_root, saved_data, find_checkpoint(log_root, resume_from), precision,
+               from_best=resume_from == "best")
 
 
 def append_log_row(log_root, row: dict, fields=LOG_FIELDS) -> None:

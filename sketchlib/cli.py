@@ -206,7 +206,7 @@ def _codes(args, model):
     """The codes ``(n, z_size)`` that ``--reconstruct`` or ``--z`` ask for."""
     import numpy as np
 
-    from .sampling import encode
+    from .latent import encode
 
     if args.z:
         try:

@@ -11,6 +11,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+#: The names of the recurrent cells, which ``dec_model`` and ``enc_model`` take; the cells
+#: themselves are :data:`sketchlib.cells.CELLS` (here only the names, so that the settings
+#: are checked without Keras).
 CELL_TYPES = ("lstm", "layer_norm", "hyper")
 
 #: The temperature of :func:`sketchlib.sampling.sample` and ``sketchlib sample`` when none is
@@ -79,7 +82,8 @@ class HParams:
                                  f"got {value!r}")
         for name in ("dec_model", "enc_model"):
             if getattr(self, name) not in CELL_TYPES:
-                raise ValueError(f"{name} must be one of {CELL_TYPES}, got {getattr(self, name)!r}")
+                raise ValueError(f"{name} must be one of {CELL_TYPES}, got "
+                                 f"{getattr(self, name)!r}")
         for name, (allowed, text) in _RANGES.items():
             value = getattr(self, name)
             if not allowed(value):
@@ -112,10 +116,6 @@ class HParams:
     def load(cls, path) -> "HParams":
         return cls.from_dict(json.loads(Path(path).read_text()))
 
-    def parse(self, text: str) -> "HParams":
-        """Apply ``"name=value,name=value"`` (the command line's ``--hparams``); see
-        :func:`parse_overrides`."""
-        return self.replace(**parse_overrides(text))
 
 
 @contextmanager

@@ -12,22 +12,14 @@ from __future__ import annotations
 import math
 
 import keras
+import numpy as np
 from keras import ops
 
 from . import mdn, raster
-from .cells import HyperLSTMCell, LayerNormLSTMCell, LSTMCell, candidate_dropout_masks
+from .cells import candidate_dropout_masks, make_cell
 from .encoder import (SketchEncoder, annealed_kl_weight, kl_cost, kl_divergence,
                       reparameterize)
 from .hparams import HParams
-
-CELLS = {"lstm": LSTMCell, "layer_norm": LayerNormLSTMCell, "hyper": HyperLSTMCell}
-
-
-def make_cell(kind: str, units: int, dtype=None):
-    """A recurrent cell by its ``dec_model`` / ``enc_model`` name (checked by
-    :class:`~sketchlib.hparams.HParams`)."""
-    return CELLS[kind](units, dtype=dtype)
-
 
 def count_parameters(layer) -> int:
     """The number of trainable parameters of a built Keras layer or model (the entries of
@@ -99,7 +91,7 @@ class SketchRNN(keras.Model):
             seeds.update(encoder_dropout_seed=self.encoder.dropout_seed, z_seed=self.z_seed)
         return seeds
 
-    def decode(self, decoder_input, initial_state=None, z=None, training=False):
+    def run_decoder(self, decoder_input, initial_state=None, z=None, training=False):
         """Run the decoder: ``(B, N, 5)`` (and ``z`` ``(B, N_z)`` for a conditional model) ->
         outputs ``(B, N, 3 + 6M)`` and the cell's final state (``[h, c]`` for the LSTMs, see
         :attr:`state_parts`). ``initial_state``: zeros, or from ``z`` when it is given and
@@ -177,13 +169,13 @@ class SketchRNN(keras.Model):
 
     def call(self, inputs, training=False):
         if not self.hps.conditional:
-            return self.decode(inputs["decoder_input"], training=training)[0]
+            return self.run_decoder(inputs["decoder_input"], training=training)[0]
         mu, sigma_hat = self.encode(inputs["encoder_input"], inputs["lengths"], training)
         if "z" in inputs:  # other codes than the sketches' own (see training.evaluate)
             z = ops.convert_to_tensor(inputs["z"], "float32")
         else:
             z = reparameterize(mu, sigma_hat, self.z_seed) if training else mu
-        mixture = self.decode(inputs["decoder_input"], z=z, training=training)[0]
+        mixture = self.run_decoder(inputs["decoder_input"], z=z, training=training)[0]
         outputs = {"mixture": mixture, "mu": mu, "sigma_hat": sigma_hat}
         if self.hps.shape_loss_weight > 0:
             outputs["shape_logits"] = self.shape_head(z)
@@ -232,3 +224,12 @@ class SketchRNN(keras.Model):
 
     def get_config(self):
         return {**super().get_config(), "hps": self.hps.to_dict()}
+
+
+def build_model(hps: HParams, bfloat16: bool = False) -> SketchRNN:
+    """A :class:`SketchRNN` with its weights created (by one call on a one-step input), not
+    compiled: :func:`sketchlib.training.compile_model` makes it trainable."""
+    model = SketchRNN(hps, bfloat16=bfloat16)
+    step = np.zeros((1, 1, 5), "float32")
+    model({"encoder_input": step, "decoder_input": step, "lengths": np.ones(1, "int32")})
+    return model

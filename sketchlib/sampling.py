@@ -12,9 +12,9 @@ likely pen state and mixture component and the component's mean as the offset.
 ``fast=False`` is a plain Python loop of ``keras.ops`` steps that works on every backend and
 stops once every sketch has ended. For the same seed both draw the same sketches.
 
-**Conditional models** draw from a latent code ``z`` (given, or drawn from ``N(0, I)``), and
-the latent tools at the end (:func:`encode`, :func:`decode`, :func:`reconstruct`,
-:func:`interpolate`, :func:`complete`) turn sketches into codes and back.
+**Conditional models** draw from a latent code ``z`` (given, or drawn from ``N(0, I)``);
+:mod:`sketchlib.latent` turns sketches into codes and back. :func:`complete` finishes a
+drawing that has begun.
 """
 
 from __future__ import annotations
@@ -175,7 +175,7 @@ def _run(model, x, state, noise, temperature, pen_temperature, greedy, fast) -> 
     return np.asarray(ops.convert_to_numpy(rows))[:, :steps]
 
 
-def _checked_codes(model, z) -> np.ndarray:
+def checked_codes(model, z) -> np.ndarray:
     """``z`` as float32 ``(n, N_z)``: codes of this model's size, one a row (a single code
     ``(N_z,)`` is one row); any other shape is an error, never reshaped."""
     z = np.asarray(z, dtype="float32")
@@ -196,7 +196,7 @@ def _codes(model, n: int, z, rng):
         return None
     if z is None:
         return rng.standard_normal((n, model.hps.z_size)).astype("float32")
-    z = _checked_codes(model, z)
+    z = checked_codes(model, z)
     if len(z) != n:
         raise ValueError(f"z holds {len(z)} codes for n={n} sketches")
     return z
@@ -260,91 +260,6 @@ def end_counts(model, temperatures=(0.2, 0.4, DEFAULT_TEMPERATURE), n: int = 100
     return ends_and_strokes(model, temperatures, n, seed, z)["ended"]
 
 
-# ----------------------------------------------------------------------------- latent space
-# The tools of a conditional model: sketches to codes z and back.
-
-def _conditional(model) -> None:
-    if not model.hps.conditional:
-        raise ValueError("this needs a conditional model (a VAE with an encoder); this one is "
-                         "decoder-only")
-
-
-def encode(model, sketches, sample_z: bool = False, seed=None,
-           batch_size: int = 100) -> np.ndarray:
-    """The codes of normalised stroke-3 ``sketches``: ``(n, N_z)``. The mean ``mu`` of the
-    encoder's distribution by default (a sketch has one code); ``sample_z=True`` draws
-    ``z = mu + sigma * eps`` instead, as the reference's notebook does (another code at every
-    call, seeded by ``seed``)."""
-    _conditional(model)
-    rng = np.random.default_rng(seed)
-    codes = []
-    for first in range(0, len(sketches), batch_size):
-        chunk = list(sketches[first:first + batch_size])
-        batch = make_batch(chunk, max(len(s) for s in chunk))
-        mu, sigma_hat = (np.asarray(ops.convert_to_numpy(v))
-                         for v in model.encode(batch.encoder_input, batch.lengths))
-        if sample_z:
-            mu = mu + np.exp(sigma_hat / 2) * rng.standard_normal(mu.shape)
-        codes.append(mu.astype("float32"))
-    return np.concatenate(codes)
-
-
-def fitted_codes(model, sketches, n: int, seed=None) -> np.ndarray:
-    """``n`` new codes ``(n, N_z)`` drawn from a Gaussian fitted (mean and full covariance) to
-    the codes of ``sketches`` (each ``z`` drawn from its sketch's distribution). A VAE's
-    codes fill only part of ``N(0, I)`` unless the KL term has pulled them all the way, and
-    a code drawn from the prior can land where no training sketch's code lies; codes drawn
-    from the fitted Gaussian stay where the decoder has been (an *ex-post* density estimate,
-    Ghosh et al. 2020). Use a few hundred sketches or more, so the covariance is well fitted."""
-    rng = np.random.default_rng(seed)
-    codes = encode(model, sketches, sample_z=True, seed=rng)
-    return rng.multivariate_normal(codes.mean(axis=0), np.cov(codes.T), size=n).astype(
-        "float32")
-
-
-def decode(model, z, temperature: float = DEFAULT_TEMPERATURE, seed=None, **options):
-    """Draw one sketch from each code of ``z`` ``(n, N_z)``: a list of stroke-3 arrays.
-    ``options`` go to :func:`sample` (``greedy``, ``max_len``, ``fast``, ``pen_temperature``,
-    ``same_noise``)."""
-    _conditional(model)
-    z = _checked_codes(model, z)
-    return sample(model, len(z), temperature, seed=seed, z=z, **options)
-
-
-def reconstruct(model, sketches, temperature: float = DEFAULT_TEMPERATURE, seed=None,
-                **options):
-    """Encode ``sketches`` (to their means) and draw each one back: a list of stroke-3."""
-    return decode(model, encode(model, sketches), temperature, seed, **options)
-
-
-def slerp(a, b, t):
-    """Spherical interpolation between codes ``a`` and ``b`` ``(N_z,)`` at ``t`` (a number,
-    or ``(k,)`` numbers, in ``[0, 1]``): ``(sin((1 - t) omega) a + sin(t omega) b) /
-    sin(omega)``, ``omega`` the angle between them; ``(N_z,)`` or ``(k, N_z)``. Along the
-    arc the norm changes smoothly from ``|a|`` to ``|b|`` (equal norms stay equal);
-    (anti)parallel codes and a zero code, where the arc is undefined, give the straight line."""
-    a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
-    t = np.asarray(t, dtype="float64")[..., None]
-    norms = np.linalg.norm(a) * np.linalg.norm(b)
-    omega = np.arccos(np.clip(np.dot(a, b) / norms, -1.0, 1.0)) if norms else 0.0
-    if np.sin(omega) < 1e-6:
-        return (1 - t) * a + t * b
-    return (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
-
-
-def interpolate(model, a, b, steps: int = 8, method: str = "slerp") -> np.ndarray:
-    """``steps`` codes ``(steps, N_z)`` from the code of sketch ``a`` to that of sketch ``b``
-    (both ends included): ``"slerp"`` along the arc between them (:func:`slerp`), the path
-    that keeps the norm a code of ``N(0, I)`` has; ``"lerp"`` along the straight line."""
-    if method not in ("slerp", "lerp"):
-        raise ValueError(f"method must be 'slerp' or 'lerp', got {method!r}")
-    za, zb = encode(model, [a, b]).astype("float64")
-    t = np.linspace(0.0, 1.0, steps)
-    if method == "lerp":
-        return ((1 - t[:, None]) * za + t[:, None] * zb).astype("float32")
-    return slerp(za, zb, t).astype("float32")
-
-
 def complete(model, prefix, n: int = 1, temperature: float = DEFAULT_TEMPERATURE, z=None,
              seed=None, max_len: int | None = None, fast: bool = True,
              pen_temperature: float | None = DEFAULT_PEN_TEMPERATURE) -> list[np.ndarray]:
@@ -368,13 +283,13 @@ def complete(model, prefix, n: int = 1, temperature: float = DEFAULT_TEMPERATURE
     rng = np.random.default_rng(seed)
     noise = draw_noise(n, max_len - len(prefix), rng)
     rows = make_batch([prefix] * n, len(prefix))  # S0 + prefix, stroke-5
-    if model.hps.conditional and z is None:
-        z = encode(model, [prefix])[0]
+    if model.hps.conditional and z is None:  # the prefix's own code, its mean
+        z = ops.convert_to_numpy(model.encode(rows.encoder_input[:1], rows.lengths[:1])[0])[0]
     codes = _codes(model, n, None if z is None else np.tile(np.reshape(z, (1, -1)), (n, 1)),
                    rng)
     _, state = _start(model, n, codes)
     parts = model.state_parts
-    _, read = model.decode(ops.convert_to_tensor(rows.decoder_input),
+    _, read = model.run_decoder(ops.convert_to_tensor(rows.decoder_input),
                            initial_state=state[:parts], z=codes)
     state = [*read, *state[parts:]]
     drawn = _run(model, ops.convert_to_tensor(rows.target[:, -1]), state, noise, temperature,

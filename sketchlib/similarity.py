@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .sampling import decode, encode
+from .latent import decode, encode
 from .strokes import bounds, stroke3_to_polylines
 
 

@@ -13,21 +13,14 @@ import keras
 import numpy as np
 from keras import ops
 
-from . import mdn, set_seed
-from .batching import SketchBatches, as_inputs, make_batch
-from .checkpoints import (DATA, HPARAMS, append_log_row, built_model, find_checkpoint,
-                          log_fields, point_to, restore_checkpoint, trim_log,
-                          write_checkpoint)
+from . import set_seed
+from .batching import SketchBatches, as_inputs
+from .checkpoints import (append_log_row, find_checkpoint, log_fields, open_run, point_to,
+                          restore_checkpoint, write_checkpoint)
 from .datasets import SketchDataset
 from .distribute import data_parallel, distribution_scope, local_rows
-from .hparams import HParams, write_json
-from .model import SketchRNN
-from .sampling import encode
-
-#: Hyper-parameters that may change when a run is resumed (the rest define the model and the
-#: order of its batches).
-RESUMABLE_CHANGES = ("num_steps", "learning_rate", "min_learning_rate", "decay_rate",
-                     "grad_clip")
+from .hparams import HParams
+from .model import SketchRNN, build_model
 
 
 @keras.saving.register_keras_serializable(package="sketchlib")
@@ -57,10 +50,10 @@ def make_optimizer(hps: HParams) -> keras.optimizers.Optimizer:
     return keras.optimizers.Adam(learning_rate=schedule, clipvalue=hps.grad_clip)
 
 
-def build_model(hps: HParams, jit_compile=False, bfloat16: bool = False) -> SketchRNN:
-    """A compiled :class:`SketchRNN` with its weights and optimiser state created
-    (``bfloat16``: see :class:`~sketchlib.model.SketchRNN`)."""
-    model = built_model(hps, bfloat16)
+def compile_model(model: SketchRNN, hps: HParams, jit_compile=False) -> SketchRNN:
+    """Make a built model (:func:`sketchlib.model.build_model`) trainable: compiled with the
+    reference's optimiser (:func:`make_optimizer`), whose state is created at once so that a
+    checkpoint can be restored into it. Returns the model."""
     model.compile(optimizer=make_optimizer(hps), jit_compile=jit_compile)
     model.optimizer.build(model.trainable_variables)
     return model
@@ -86,47 +79,6 @@ def evaluate(model: SketchRNN, sketches, batch_size: int = 100, z=None) -> dict:
         results.append(model.test_on_batch({**inputs, "z": z[i * size:(i + 1) * size]},
                                            target, return_dict=True))
     return {name: float(np.mean([r[name] for r in results])) for name in results[0]}
-
-
-def step_losses(model: SketchRNN, sketches, batch_size: int = 100,
-                include_end: bool = False) -> np.ndarray:
-    """Where a model's reconstruction loss comes from: ``(S, N_max)``, the loss of each step of
-    each of the ``S`` normalised stroke-3 ``sketches`` (offset loss plus pen loss, both masked
-    after the sketch's end, as :func:`evaluate` measures them; a conditional model decodes from
-    the mean code ``mu``). Its rows summed and divided by ``max_seq_len`` are each sketch's
-    ``L_R``; their mean is :func:`evaluate`'s, for whole batches.
-
-    ``include_end=True`` counts the pen's loss of the step that ends the sketch too (which
-    :func:`evaluate` leaves out), so that a row sums to the sketch's whole negative
-    log-likelihood: every offset, every pen state, and where it stops."""
-    hps, sketches, rows = model.hps, list(sketches), []
-    for start in range(0, len(sketches), batch_size):
-        batch = make_batch(sketches[start:start + batch_size], hps.max_seq_len)
-        inputs, target = as_inputs(batch)
-        z = model.encode(inputs["encoder_input"], inputs["lengths"])[0] if hps.conditional \
-            else None
-        offset, pen = mdn.step_losses(ops.convert_to_tensor(target, "float32"),
-                                      model.decode(inputs["decoder_input"], z=z)[0],
-                                      hps.num_mixture)
-        last = batch.lengths[:, None] + (1 if include_end else 0)
-        pen_mask = np.arange(hps.max_seq_len)[None, :] < last
-        rows.append(ops.convert_to_numpy(offset) + ops.convert_to_numpy(pen) * pen_mask)
-    return np.concatenate(rows)
-
-
-def code_worth(model: SketchRNN, sketches, batch_size: int = 100) -> dict:
-    """How much a conditional model's decoder relies on its codes: the losses of
-    :func:`evaluate` on ``sketches`` with their own codes, plus ``"reconstruction"`` (``L_R``,
-    offset + pen loss), ``"reconstruction_with_neighbour"`` (``L_R`` when each sketch is
-    decoded from the next one's code, the codes rolled by one) and ``"worth"``, the second
-    minus the first (about 0 for a decoder that ignores ``z``)."""
-    own = evaluate(model, sketches, batch_size)
-    codes = np.roll(encode(model, sketches), 1, axis=0)
-    other = evaluate(model, sketches, batch_size, z=codes)
-    own["reconstruction"] = own["offset_loss"] + own["pen_loss"]
-    own["reconstruction_with_neighbour"] = other["offset_loss"] + other["pen_loss"]
-    own["worth"] = own["reconstruction_with_neighbour"] - own["reconstruction"]
-    return own
 
 
 # ----------------------------------------------------------------------------- training loop
@@ -245,45 +197,6 @@ def _usable(loss: float) -> bool:
     return math.isfinite(loss) and abs(loss) < DIVERGED
 
 
-def precision_history(data: dict) -> list[tuple[int, bool]]:
-    """How a run computed its recurrence, from its ``data.json`` contents: ``(step,
-    bfloat16)`` pairs, the first from step 0, then one from each step where a resumed run
-    switched (its log's row of that step was measured before the switch)."""
-    changes = data.get("precision_changes", [])
-    first = not changes[0]["bfloat16"] if changes else bool(data.get("bfloat16", False))
-    return [(0, first)] + [(change["step"], change["bfloat16"]) for change in changes]
-
-
-def device_history(data: dict) -> list[tuple[int, int]]:
-    """On how many devices a run trained (:mod:`sketchlib.distribute`), from its ``data.json``
-    contents: ``(step, devices)`` pairs, the first from step 0, then one from each step where a
-    resumed run changed the count (a run recorded before sketchlib kept this trained on one)."""
-    return [(entry["step"], entry["devices"])
-            for entry in data.get("device_history", [{"step": 0, "devices": 1}])]
-
-
-def _check_log_root(log_root: Path, hps: HParams, data: dict, resume: bool) -> None:
-    """Refuse to mix runs: a new run needs a log root without a model, a resumed one the same
-    model. A run stopped before its first checkpoint resumes from step 0."""
-    has_model = (log_root / "latest.json").exists()
-    if not resume and has_model:
-        raise FileExistsError(f"{log_root} already holds a model; pass --resume to continue "
-                              "it, or choose another --log-root")
-    if resume and not log_root.is_dir():
-        raise FileNotFoundError(f"nothing to resume in {log_root}: it does not exist")
-    if resume and (log_root / HPARAMS).exists() and (log_root / DATA).exists():
-        saved = HParams.load(log_root / HPARAMS).to_dict()
-        changed = {key: (saved[key], value) for key, value in hps.to_dict().items()
-                   if saved[key] != value and key not in RESUMABLE_CHANGES}
-        if changed:
-            lines = ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in sorted(changed.items()))
-            raise ValueError(f"{log_root} holds a model with other hyper-parameters ({lines})")
-        saved_data = json.loads((log_root / DATA).read_text())
-        if saved_data["names"] != data["names"]:
-            raise ValueError(f"{log_root} was trained on {saved_data['names']}, not "
-                             f"{data['names']}")
-
-
 def _nan_advice(hps: HParams, log_root: Path) -> str:
     """What to do after a run blew up, from what most likely caused it: a setting above the
     reference's, else an unstable stretch of batches, which a resumed run would replay in the
@@ -307,6 +220,24 @@ def _nan_advice(hps: HParams, log_root: Path) -> str:
         where += (f", or from the one of the best validation loss, {best}, with --resume "
                   "--from best")
     return f"{fix} {where}"
+
+
+def _describe(hps: HParams, distribution) -> list[str]:
+    """What a run does beyond the plain decoder, to tell the user when it starts."""
+    lines = []
+    if distribution:
+        devices = distribution.device_mesh.devices
+        lines.append(f"data parallel: each batch of {hps.batch_size} split over {devices.size} "
+                     f"device{'s' * (devices.size > 1)} ({', '.join(devices.flat)}), "
+                     f"{hps.batch_size // devices.size} sketches each")
+    if hps.conditional:
+        lines.append(
+            f"conditional model: KL weight annealed from {hps.kl_weight_start} towards "
+            f"{hps.kl_weight} (w - (w - w0) {hps.kl_decay_rate}^step); the best checkpoint is "
+            f"chosen by the validation cost L_R + {hps.kl_weight_start} max(KL, "
+            f"{hps.kl_tolerance}), the KL weight fixed at kl_weight_start as the reference "
+            "evaluates")
+    return lines
 
 
 def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
@@ -345,36 +276,24 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
     valid_size = min(hps.batch_size, len(dataset.valid))
     distribution = data_parallel(hps.batch_size, valid_size) if distribute else None
     devices = distribution.device_mesh.devices.size if distribution else 1
-    data = {"names": list(dataset.names), "scale_factor": float(dataset.scale_factor),
-            "max_seq_len": int(dataset.max_seq_len), "seed": int(seed),
-            "group_by_length": bool(group_by_length), "bfloat16": bool(bfloat16),
-            "device_history": [{"step": 0, "devices": devices}]}
-    _check_log_root(log_root, hps, data, resume)
+    run = open_run(log_root, hps, {
+        "names": list(dataset.names), "scale_factor": float(dataset.scale_factor),
+        "max_seq_len": int(dataset.max_seq_len), "seed": int(seed),
+        "group_by_length": bool(group_by_length)}, resume, resume_from, bfloat16)
     if len(dataset.train) < hps.batch_size:
         raise ValueError(f"{len(dataset.train)} training sketches (of at most "
                          f"{dataset.max_seq_len} rows) is fewer than batch_size={hps.batch_size}")
-    if resume_from not in ("latest", "best"):
-        raise ValueError(f"resume_from must be 'latest' or 'best', got {resume_from!r}")
-    resumed = resume and (log_root / "latest.json").exists()
-    if resume_from == "best" and not (resumed and (log_root / "best.json").exists()):
-        raise FileNotFoundError(f"no best checkpoint to go back to in {log_root}")
-    if resumed:
-        data = json.loads((log_root / DATA).read_text())
-        seed, group_by_length = data["seed"], data["group_by_length"]
-        saved_bfloat16 = data.get("bfloat16", False)
-        bfloat16 = saved_bfloat16 if bfloat16 is None else bool(bfloat16)
+    seed = run.data["seed"]
     train_batches = SketchBatches(
         dataset.train, hps.batch_size, hps.max_seq_len, augment=True, seed=seed,
-        group_by_length=group_by_length, scale=hps.random_scale_factor,
+        group_by_length=run.data["group_by_length"], scale=hps.random_scale_factor,
         drop=hps.augment_stroke_prob)
     valid_batches = SketchBatches(dataset.valid, valid_size, hps.max_seq_len, shuffle=False)
 
     set_seed(seed)
     with distribution_scope(distribution):  # the weights, copied to every device
-        model = build_model(hps, jit_compile, bfloat16)
-    state = {"step": 0}
-    if resumed:
-        state = restore_checkpoint(model, find_checkpoint(log_root, resume_from))
+        model = compile_model(build_model(hps, run.bfloat16), hps, jit_compile)
+    state = restore_checkpoint(model, run.checkpoint) if run.checkpoint else {"step": 0}
     if state["step"] % hps.save_every:
         raise ValueError(f"checkpoint step {state['step']} is not a multiple of save_every "
                          f"({hps.save_every})")
@@ -383,43 +302,15 @@ def train(hps: HParams, dataset: SketchDataset, log_root, resume: bool = False,
         say(f"{log_root} has already reached step {state['step']} of {total}: nothing to do "
             "(raise num_steps with --hparams to go on)")
         return model
-    if resumed and bfloat16 != saved_bfloat16:
-        data["precision_changes"] = data.get("precision_changes", []) + [
-            {"step": state["step"], "bfloat16": bfloat16}]
-        data["bfloat16"] = bfloat16
-        say(f"from step {state['step']} on, the recurrence runs in "
-            f"{'mixed bfloat16' if bfloat16 else 'float32'}")
-    # Entries from the checkpoint's step on are dropped: they belong to a later start (or to
-    # checkpoints that --from best leaves behind).
-    history = [entry for entry in device_history(data) if entry[0] < state["step"]]
-    if not history or history[-1][1] != devices:
-        if history:
-            say(f"from step {state['step']} on, training runs on {devices} "
-                f"device{'s' * (devices > 1)} (before: {history[-1][1]})")
-        history.append((state["step"], devices))
-    data["device_history"] = [{"step": step, "devices": count} for step, count in history]
-    log_root.mkdir(parents=True, exist_ok=True)
-    write_json(log_root / DATA, data)  # first: a log root with hparams.json has data.json
-    hps.save(log_root / HPARAMS)
-    if resume_from == "best":  # latest goes back to best; later checkpoints are deleted
-        best = json.loads((log_root / "best.json").read_text())
-        point_to(log_root, log_root / best.pop("checkpoint"), best)
-    trim_log(log_root, state["step"])
+    for change in run.begin(hps, state["step"], devices):
+        say(change)
     say(f"resuming {log_root} from step {state['step']} of {total}" if resume else
         f"training {log_root}: {total} steps, a checkpoint every {hps.save_every}")
-    if distribution:
-        names = ", ".join(distribution.device_mesh.devices.flat)
-        say(f"data parallel: each batch of {hps.batch_size} split over {devices} "
-            f"device{'s' * (devices > 1)} ({names}), {hps.batch_size // devices} sketches each")
-    if hps.conditional:
-        say(f"conditional model: KL weight annealed from {hps.kl_weight_start} towards "
-            f"{hps.kl_weight} (w - (w - w0) {hps.kl_decay_rate}^step); the best checkpoint is "
-            f"chosen by the validation cost L_R + {hps.kl_weight_start} max(KL, "
-            f"{hps.kl_tolerance}), the KL weight fixed at kl_weight_start as the reference "
-            "evaluates")
+    for line in _describe(hps, distribution):
+        say(line)
 
     first = state["step"] // hps.save_every
-    checkpointer = Checkpointer(log_root, data, state)
+    checkpointer = Checkpointer(log_root, run.data, state)
     stream = StepBatches(train_batches, hps.save_every, first)
     with distribution_scope(distribution):  # each batch split over the devices
         model.fit(local_rows(stream, distribution),

@@ -153,6 +153,26 @@ def load_shared_npz(folder: Path, relative: str) -> dict:
         return {split: list(archive[split]) for split in ("train", "valid", "test")}
 
 
+# ----------------------------------------------------------------------------- models
+
+def trainable_model(hps):
+    """A model ready to train: built (sketchlib.model.build_model), then compiled with the
+    reference's optimiser (sketchlib.training.compile_model)."""
+    from sketchlib.model import build_model
+    from sketchlib.training import compile_model
+
+    return compile_model(build_model(hps), hps)
+
+
+def save_checkpoint(model, log_root, data: dict, state: dict, pointers=("latest",)):
+    """Write a checkpoint and point ``pointers`` at it, as training does."""
+    from sketchlib.checkpoints import point_to, write_checkpoint
+
+    checkpoint = write_checkpoint(model, log_root, data, state)
+    point_to(log_root, checkpoint, state, pointers)
+    return checkpoint
+
+
 # ----------------------------------------------------------------------------- a local server
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from keras import ops
 
 from sketchlib import browser, datasets, magenta, pretrained, strokes
-from sketchlib.checkpoints import built_model
+from sketchlib.model import build_model
 from sketchlib.cli import main
 from sketchlib.hparams import HParams
 
@@ -26,7 +26,7 @@ HALF_STEP = browser.WEIGHT_LIMIT / browser.SCALE / 2
 
 
 def small_decoder(units=16, **overrides):
-    model = built_model(HParams(conditional=False, dec_rnn_size=units, max_seq_len=40,
+    model = build_model(HParams(conditional=False, dec_rnn_size=units, max_seq_len=40,
                                 **overrides))
     model.data = {"scale_factor": 7.5, "names": ["tiny"]}
     return model
@@ -71,7 +71,7 @@ def test_what_the_format_cannot_hold_is_a_clear_error(tmp_path):
         browser.to_browser_json(small_decoder(num_mixture=5))
     with pytest.raises(browser.BrowserFormatError, match="decoder cell is 'layer_norm'"):
         browser.to_browser_json(small_decoder(dec_model="layer_norm"))
-    vae = built_model(HParams(conditional=True, enc_rnn_size=8, dec_rnn_size=16, z_size=4,
+    vae = build_model(HParams(conditional=True, enc_rnn_size=8, dec_rnn_size=16, z_size=4,
                               max_seq_len=40))
     with pytest.raises(browser.BrowserFormatError, match="conditional"):
         browser.to_browser_json(vae)

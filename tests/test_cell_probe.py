@@ -8,7 +8,7 @@ import pytest
 from sketchlib import set_seed
 from sketchlib.batching import make_batch
 from sketchlib.cell_probe import new_stroke_steps, scales_at_new_strokes, trace_cell
-from sketchlib.checkpoints import built_model
+from sketchlib.model import build_model
 from sketchlib.hparams import HParams
 from sketchlib.synthetic import synthetic_dataset
 from test_cells import numpy_layer_norm, sigmoid
@@ -23,7 +23,7 @@ def weights(cell):
                                                ("hyper", True)])
 def test_preactivations_give_the_decoders_hidden_states(cell, conditional):
     set_seed(3)
-    model = built_model(HParams(conditional=conditional, dec_model=cell, dec_rnn_size=8,
+    model = build_model(HParams(conditional=conditional, dec_model=cell, dec_rnn_size=8,
                                 enc_rnn_size=4, z_size=3, num_mixture=2, max_seq_len=40))
     rng = np.random.default_rng(0)
     for weight in model.decoder_cell.weights:  # away from the initial gains and scales
@@ -47,9 +47,9 @@ def test_preactivations_give_the_decoders_hidden_states(cell, conditional):
     batch = make_batch([sketch], n)
     z = None
     if conditional:
-        from sketchlib.sampling import encode
+        from sketchlib.latent import encode
         z = encode(model, [sketch])
-    _, state = model.decode(batch.decoder_input, z=z)
+    _, state = model.run_decoder(batch.decoder_input, z=z)
     np.testing.assert_allclose(hs[-1], np.asarray(state[0])[0], rtol=1e-3, atol=1e-4)
     if cell == "hyper":
         assert trace["scales"].shape == (n, 8, 8)

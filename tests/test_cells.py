@@ -224,7 +224,14 @@ def test_hyper_lstm_parameter_count_equals_the_formula(x, u, hyper, e):
 
 
 def test_every_cell_name_the_hyper_parameters_allow_is_built():
-    from sketchlib.hparams import CELL_TYPES
-    from sketchlib.model import CELLS
+    """One registry: the names HParams accepts are the cells make_cell builds."""
+    from sketchlib.cells import CELLS, make_cell
+    from sketchlib.hparams import CELL_TYPES, HParams
 
     assert tuple(CELLS) == CELL_TYPES == ("lstm", "layer_norm", "hyper")
+    for name, cell in CELLS.items():
+        assert HParams(dec_model=name, enc_model=name).dec_model == name
+        assert isinstance(make_cell(name, 4), cell)
+    with pytest.raises(ValueError, match=r"dec_model must be one of \('lstm', 'layer_norm', "
+                                         r"'hyper'\), got 'gru'"):
+        HParams(dec_model="gru")

@@ -21,7 +21,7 @@ from sketchlib.sampling import DEFAULT_TEMPERATURE, sample
 from sketchlib.checkpoints import find_checkpoint
 from sketchlib.strokes import stroke3_to_polylines
 from sketchlib.synthetic import synthetic_splits
-from sketchlib.training import precision_history
+from sketchlib.checkpoints import precision_history
 
 SVG = "{http://www.w3.org/2000/svg}"
 HPARAMS = "dec_rnn_size=16,num_mixture=3,batch_size=10,max_seq_len=60,save_every=2"

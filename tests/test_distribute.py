@@ -31,7 +31,7 @@ from sketchlib.cli import main
 from sketchlib.datasets import save_npz
 from sketchlib.pretrained import load
 from sketchlib.synthetic import synthetic_splits
-from sketchlib.training import device_history
+from sketchlib.checkpoints import device_history
 
 ATOL = 1e-6
 HPARAMS = "dec_rnn_size=16,num_mixture=3,batch_size=10,save_every=2"

@@ -568,3 +568,69 @@ def test_times_likelier_check_names_the_mistake(capsys):
         assert not exercises.check_times_likelier(wrong)
         out = capsys.readouterr().out
         assert "Not yet" in out and hint in out, (hint, out)
+
+
+# ----------------------------------------------------------------------------- the harness
+
+def check_double(function, x, shape_hint="one number per element of x."):
+    """A tiny check built with the harness: ``function(x) -> 2 x``, on ``x`` and on 5."""
+    from sketchlib.exercises.core import Case, check_cases
+
+    def mistakes(x):
+        return {"multiply by 2, do not add 2.": x + 2,
+                "keep one number per element: do not sum.": np.sum(2 * x)}
+
+    return check_cases(
+        function, [Case((x,), 2 * x, f"for x = {x}"), Case((5.0,), 10.0, "for x = 5")],
+        mistakes=mistakes, raised="return 2 * x.", shape_hint=shape_hint,
+        differs=lambda case, result: f"{case.where} you get {result}, not {case.expected}.",
+        otherwise="double every element.", right="you double x.")
+
+
+def test_harness_accepts_right_answers_on_copies(capsys):
+    x = np.array([1.0, 2.0, 3.0])
+
+    def in_place(x):
+        x *= 2
+        return x
+
+    assert check_double(lambda x: 2 * x, x)
+    assert capsys.readouterr().out == "Correct: you double x.\n"
+    assert check_double(in_place, x)  # it doubles a copy: the case's x stays as it is
+    assert np.array_equal(x, [1.0, 2.0, 3.0])
+    assert check_double(lambda x: np.array([2 * x]) if np.ndim(x) == 0 else 2 * x, x)
+    assert capsys.readouterr().out.count("Correct:") == 2  # one number may come in an array
+
+
+def test_harness_names_the_mistake(capsys):
+    x = np.array([1.0, 2.0, 3.0])
+    assert not check_double(lambda x: x + 2, x)
+    assert capsys.readouterr().out == ("Not yet: for x = [1. 2. 3.] you get [3. 4. 5.], "
+                                       "not [2. 4. 6.].\nHint: multiply by 2, do not add 2.\n")
+    assert not check_double(lambda x: x ** 2, x)
+    assert "Hint: double every element." in capsys.readouterr().out  # no typical mistake
+    assert not check_double(lambda x: 2 * x if np.ndim(x) else 11.0, x)
+    assert "Not yet: for x = 5 you get 11.0, not 10.0." in capsys.readouterr().out
+
+
+def test_harness_reports_errors_and_wrong_shapes(capsys):
+    x = np.array([1.0, 2.0, 3.0])
+    assert not check_double(lambda x: 1 / 0, x)
+    assert capsys.readouterr().out == ("Not yet: for x = [1. 2. 3.] the function raised "
+                                       "ZeroDivisionError: division by zero\n"
+                                       "Hint: return 2 * x.\n")
+    assert not check_double(lambda x: "twice", x)
+    assert "should return a number or an array of numbers, got str" in capsys.readouterr().out
+
+    assert not check_double(lambda x: (2 * x)[:2], x)
+    assert capsys.readouterr().out == ("Not yet: for x = [1. 2. 3.] the result should have "
+                                       "shape (3,), not (2,).\n"
+                                       "Hint: one number per element of x.\n")
+    assert not check_double(np.sum, x)  # the shape of a typical mistake gets its hint
+    assert "not ().\nHint: keep one number per element" in capsys.readouterr().out
+    assert not check_double(lambda x: 2 * x if np.ndim(x) else np.array([10.0, 10.0]), x)
+    assert ("for x = 5 the result should be one number, not an array of shape (2,)."
+            in capsys.readouterr().out)
+    assert not check_double(lambda x: (2 * x)[:2], x, shape_hint=None)  # a wrong answer then
+    assert ("you get [2. 4.], not [2. 4. 6.].\nHint: double every element."
+            in capsys.readouterr().out)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from sketchlib.hparams import HParams
+from sketchlib.hparams import HParams, parse_overrides
 
 
 def test_reference_defaults():
@@ -27,10 +27,12 @@ def test_json_round_trip(tmp_path):
 
 
 def test_parse_command_line_values():
-    hp = HParams().parse("dec_rnn_size=256, conditional=false,learning_rate=1e-4,data_set=cat")
+    hp = HParams().replace(**parse_overrides(
+        "dec_rnn_size=256, conditional=false,learning_rate=1e-4,data_set=cat"))
     assert hp.dec_rnn_size == 256 and hp.conditional is False
     assert hp.learning_rate == 1e-4 and hp.data_set == "cat"
-    assert HParams().parse("kl_weight=1").kl_weight == 1.0  # an int where a float is expected
+    # an int where a float is expected
+    assert HParams().replace(**parse_overrides("kl_weight=1")).kl_weight == 1.0
 
 
 @pytest.mark.parametrize("text, message", [
@@ -43,7 +45,7 @@ def test_parse_command_line_values():
 ])
 def test_bad_values_are_clear_errors(text, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        HParams().parse(text)
+        HParams().replace(**parse_overrides(text))
 
 
 def test_unknown_key_in_a_saved_file(tmp_path):
@@ -57,4 +59,4 @@ def test_unknown_key_in_a_saved_file(tmp_path):
 def test_infinity_and_nan_are_refused(name):
     for value in ("Infinity", "NaN"):
         with pytest.raises(ValueError, match=name):
-            HParams().parse(f"{name}={value}")
+            HParams().replace(**parse_overrides(f"{name}={value}"))

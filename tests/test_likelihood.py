@@ -6,11 +6,11 @@ import pytest
 from conftest import load_shared_npz
 
 from sketchlib import pretrained
-from sketchlib.checkpoints import built_model
 from sketchlib.hparams import HParams
 from sketchlib.likelihood import nats_per_sketch
 from sketchlib.synthetic import synthetic_splits
-from sketchlib.training import build_model, evaluate
+from sketchlib.model import build_model
+from sketchlib.training import compile_model, evaluate
 from sketchlib.strokes import normalize
 
 TINY = HParams(conditional=False, dec_rnn_size=16, num_mixture=3, max_seq_len=40)
@@ -23,14 +23,15 @@ def sketches():
 
 def with_max_seq_len(model, max_seq_len):
     """The same weights in a model padded to another max_seq_len."""
-    other = build_model(model.hps.replace(max_seq_len=max_seq_len))
+    hps = model.hps.replace(max_seq_len=max_seq_len)
+    other = compile_model(build_model(hps), hps)
     other.set_weights(model.get_weights())
     other.data = model.data
     return other
 
 
 def test_nats_per_sketch_do_not_depend_on_max_seq_len_as_the_loss_does(sketches):
-    model = build_model(TINY)
+    model = compile_model(build_model(TINY), TINY)
     model.data = {"scale_factor": 10.0}
     longer = with_max_seq_len(model, 80)
     nats = nats_per_sketch(model, sketches)
@@ -47,7 +48,7 @@ def test_nats_per_sketch_do_not_depend_on_max_seq_len_as_the_loss_does(sketches)
 def test_the_scale_factor_sets_the_units(sketches):
     """Drawings twice as large, measured in a unit twice as large, are the same numbers; in
     the model's own unit they are others."""
-    model = built_model(TINY)
+    model = build_model(TINY)
     model.data = {"scale_factor": 10.0}
     doubled = [np.column_stack([2 * s[:, :2], s[:, 2]]) for s in sketches]
     np.testing.assert_allclose(nats_per_sketch(model, doubled, scale_factor=20.0),
@@ -56,7 +57,7 @@ def test_the_scale_factor_sets_the_units(sketches):
 
 
 def test_bad_input_is_a_clear_error(sketches):
-    model = built_model(TINY)
+    model = build_model(TINY)
     model.data = {"scale_factor": 10.0}
     with pytest.raises(ValueError, match="a sketch has 41 rows, more than the model's "
                                          r"max_seq_len \(40\); leave such sketches out"):

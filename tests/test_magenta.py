@@ -7,7 +7,7 @@ import pytest
 from keras import ops
 
 from sketchlib import browser, magenta, pretrained, sampling
-from sketchlib.checkpoints import built_model
+from sketchlib.model import build_model
 from sketchlib.cli import main
 from sketchlib.hparams import HParams
 
@@ -54,7 +54,7 @@ def test_a_published_model_is_downloaded_once_into_the_cache(http_server, tmp_ca
     """With no data folder, the model comes from its address (here a local server) into the
     cache, once, with a progress bar: a second load reads the cache even with the server
     gone."""
-    small = built_model(HParams(conditional=False, dec_rnn_size=8, max_seq_len=30))
+    small = build_model(HParams(conditional=False, dec_rnn_size=8, max_seq_len=30))
     small.data = {"scale_factor": 12.5, "names": ["dog"]}
     browser.export_browser_model(small, http_server.root / "dog.gen.json")
     monkeypatch.setattr(magenta, "MODELS_URL", http_server.url)

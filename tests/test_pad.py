@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sketchlib import pad, pretrained, sampling, strokes
-from sketchlib.checkpoints import built_model
+from sketchlib.model import build_model
 from sketchlib.hparams import HParams
 
 
@@ -70,7 +70,7 @@ def test_the_widget_finishes_what_the_page_sends(sheep):
 
 
 def test_the_widgets_menu_chooses_which_model_finishes_the_drawing(sheep):
-    bird = built_model(HParams(conditional=False, dec_rnn_size=16, max_seq_len=60))
+    bird = build_model(HParams(conditional=False, dec_rnn_size=16, max_seq_len=60))
     bird.data = {"scale_factor": 50.0}  # a small random decoder stands in for Magenta's bird
     widget = pad.DrawingPad({"sheep": sheep, "magenta/bird": bird}, seed=0)
     assert widget.model_names == ["sheep", "magenta/bird"] and widget.model is sheep

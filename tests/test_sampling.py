@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 from keras import ops
 
+from conftest import save_checkpoint, trainable_model
 from sketchlib import mdn, pretrained, set_seed
 from sketchlib.batching import START_TOKEN
-from sketchlib.checkpoints import load_model, save_checkpoint
+from sketchlib.checkpoints import load_model
 from sketchlib.hparams import HParams
 from sketchlib.sampling import (draw_noise, end_counts, ended, ends_and_strokes, sample,
                                 sample_offset_and_pen, sample_stroke5)
 from sketchlib.strokes import mean_strokes
-from sketchlib.training import build_model
 
 HPS = HParams(conditional=False, dec_rnn_size=16, num_mixture=3, batch_size=10, max_seq_len=40)
 
@@ -28,7 +28,7 @@ def model():
     """An untrained tiny decoder whose pen prefers to go on drawing (bias of the pen logits
     1, 0, -0.5), so sketches end after a few to a few dozen steps."""
     set_seed(0)
-    model = build_model(HPS)
+    model = trainable_model(HPS)
     bias = np.asarray(model.output_layer.bias).copy()
     bias[:3] = [1.0, 0.0, -0.5]
     model.output_layer.bias.assign(bias)
@@ -148,7 +148,7 @@ def test_step_by_step_matches_the_whole_sequence(model):
     for t in range(12):
         output, state = model.step(ops.convert_to_tensor(decoder_input[:, t]), state)
         outputs.append(ops.convert_to_numpy(output))
-    whole, final = model.decode(decoder_input)
+    whole, final = model.run_decoder(decoder_input)
     np.testing.assert_allclose(np.stack(outputs, axis=1), ops.convert_to_numpy(whole),
                                rtol=1e-5, atol=1e-5)
     assert np.stack(outputs, axis=1).shape == (3, 12, mdn.output_size(3))
@@ -199,7 +199,7 @@ def test_sketches_are_cut_at_their_first_end_state(model):
         np.testing.assert_array_equal(sketch[:, :2], r[:end, :2])
         np.testing.assert_array_equal(sketch[:, 2], r[:end, 3])
     # A pen that always ends: every sketch is empty and the Python loop stops at once.
-    ending = build_model(HPS)
+    ending = trainable_model(HPS)
     bias = np.asarray(ending.output_layer.bias).copy()
     bias[:3] = [0.0, 0.0, 20.0]
     ending.output_layer.bias.assign(bias)
@@ -255,7 +255,7 @@ def test_the_compiled_loop_cache_keeps_no_model_alive():
 
     from sketchlib import sampling
 
-    throwaway = build_model(HPS)
+    throwaway = trainable_model(HPS)
     sample(throwaway, 2, seed=0, max_len=5)
     assert throwaway in sampling._COMPILED
     gone = weakref.ref(throwaway)
@@ -273,7 +273,7 @@ def test_the_compiled_loop_is_traced_once_for_any_batch_size():
 
     if keras.backend.backend() != "tensorflow":
         pytest.skip("tracing counts are TensorFlow's (jax.jit compiles per shape silently)")
-    throwaway = build_model(HPS)
+    throwaway = trainable_model(HPS)
     for n in (1, 2, 3, 5, 8, 13):
         sample(throwaway, n, seed=0, max_len=5)
     assert sampling._COMPILED[throwaway][False].experimental_get_tracing_count() <= 2
@@ -377,7 +377,7 @@ def test_chapter_5s_shipped_numbers_are_those_of_its_shipped_weights(shared_data
     """The losses chapter 5 reads from results.json (own and a neighbour's code, test split)
     are measured again on the shipped weights of one of its VAEs, and agree."""
     from sketchlib.datasets import load_dataset
-    from sketchlib.training import code_worth
+    from sketchlib.latent import code_worth
 
     stored = pretrained.results("kl_tradeoff_w0.5")
     worth = code_worth(pretrained.load("kl_tradeoff_w0.5"),

@@ -4,6 +4,7 @@ different drawings apart, and ranks a reconstruction against its original."""
 import numpy as np
 import pytest
 
+from sketchlib import latent
 from sketchlib.similarity import (chamfer_distance, code_auc, identification_ranks, ink_points,
                                  pairwise_auc, properties, property_correlations)
 from sketchlib.strokes import polylines_to_stroke3
@@ -75,7 +76,7 @@ def test_pairwise_auc_on_cases_whose_answer_is_known():
 def test_code_auc_decodes_every_code_with_the_same_noise():
     """A VAE whose decoder ignores its code (its z weights zeroed) draws the same sketch from
     every code when the noise is shared, so its AUC is exactly 0.5."""
-    from sketchlib import sampling, set_seed
+    from sketchlib import set_seed
     from sketchlib.hparams import HParams
     from sketchlib.model import SketchRNN
     from sketchlib.synthetic import synthetic_dataset
@@ -84,18 +85,18 @@ def test_code_auc_decodes_every_code_with_the_same_noise():
     set_seed(0)
     model = SketchRNN(HParams(dec_rnn_size=16, enc_rnn_size=8, z_size=4, num_mixture=2,
                               max_seq_len=60))
-    codes = sampling.encode(model, sketches)
-    drawn = sampling.decode(model, codes, 0.5, seed=1, max_len=20, same_noise=True)
+    codes = latent.encode(model, sketches)
+    drawn = latent.decode(model, codes, 0.5, seed=1, max_len=20, same_noise=True)
     assert not all(np.array_equal(drawn[0], d) for d in drawn)  # the codes do differ
     kernel = model.decoder_cell.weights[0]  # (5 + z + mask, 4 units): zero the rows of z
     values = np.asarray(kernel)
     values[5:9] = 0.0
     kernel.assign(values)
     model.initial_state_layer.kernel.assign(np.zeros_like(model.initial_state_layer.kernel))
-    drawn = sampling.decode(model, codes, 0.5, seed=1, max_len=20, same_noise=True)
+    drawn = latent.decode(model, codes, 0.5, seed=1, max_len=20, same_noise=True)
     assert all(np.array_equal(drawn[0], d) for d in drawn)
     assert code_auc(model, sketches, 0.5, seeds=(0, 1)) == 0.5
-    noisy = sampling.decode(model, codes, 0.5, seed=1, max_len=20)  # each its own noise
+    noisy = latent.decode(model, codes, 0.5, seed=1, max_len=20)  # each its own noise
     assert not all(np.array_equal(noisy[0], d) for d in noisy)
 
 

@@ -11,9 +11,12 @@ import keras
 import numpy as np
 import pytest
 
+from conftest import save_checkpoint, trainable_model
 from sketchlib import set_seed
 from sketchlib.batching import SketchBatches, as_inputs
 from sketchlib.hparams import HParams
+from sketchlib.likelihood import step_losses
+from sketchlib.model import build_model
 from sketchlib.synthetic import synthetic_dataset
 from sketchlib.checkpoints import (
     export_model,
@@ -21,16 +24,14 @@ from sketchlib.checkpoints import (
     load_model,
     read_log as read_columns,
     restore_checkpoint,
-    save_checkpoint,
 )
 from sketchlib.training import (
     Checkpointer,
     DecayingLearningRate,
     StepBatches,
-    build_model,
     evaluate,
+    compile_model,
     make_optimizer,
-    step_losses,
     train,
 )
 
@@ -176,11 +177,14 @@ def test_step_batches_keep_the_steps_dimension_open_for_fit(tiny_data):
     np.testing.assert_array_equal(stream[1][1], as_inputs(batches.batch(1, 0))[1])
 
 
-def test_build_model_is_compiled_with_state_created():
-    """build_model: weights and optimiser variables exist before any training step; the
-    optimiser is the reference's (decaying learning rate, clipped by value)."""
-    model = build_model(TINY)
-    assert model.built and model.compiled
+def test_compile_model_creates_the_optimiser_state():
+    """build_model then compile_model: weights and optimiser variables exist before any
+    training step; the optimiser is the reference's (decaying learning rate, clipped by
+    value)."""
+    built = build_model(TINY)
+    assert built.built and not built.compiled
+    model = compile_model(built, TINY)
+    assert model is built and model.compiled
     shapes = [tuple(v.shape) for v in model.trainable_variables]
     assert shapes == [(5, 64), (16, 64), (64,), (16, 3 + 6 * 3), (3 + 6 * 3,)]
     # Adam: the step counter, then a first and a second moment per trainable variable.
@@ -195,7 +199,7 @@ def test_checkpoint_round_trip_restores_weights_optimizer_and_dropout_seed(tiny_
     """save_checkpoint then restore_checkpoint into a fresh model gives the same weights,
     optimiser slots and dropout seed, so the next training step is identical too."""
     set_seed(0)
-    model = build_model(TINY)
+    model = trainable_model(TINY)
     batches = train_batches(tiny_data)
     for step in range(3):
         model.train_on_batch(*as_inputs(batches.batch(step)))
@@ -215,7 +219,7 @@ def test_checkpoint_round_trip_restores_weights_optimizer_and_dropout_seed(tiny_
     assert not (log_root / "best.json").exists()
 
     set_seed(1)
-    other = build_model(TINY)
+    other = trainable_model(TINY)
     assert not np.array_equal(weights_of(other)[0], weights_of(model)[0])
     assert restore_checkpoint(other, path) == {"step": 3, "note": "x"}
     assert_same_arrays(weights_of(other), weights_of(model))
@@ -234,7 +238,7 @@ def test_checkpoint_round_trip_restores_weights_optimizer_and_dropout_seed(tiny_
 def test_save_checkpoint_keeps_only_pointed_checkpoints(tmp_path):
     """Only the checkpoints named by latest.json and best.json survive a save, and no
     temporary file or folder is left behind."""
-    model = build_model(TINY)
+    model = trainable_model(TINY)
     tmp_path = tmp_path / "run"
 
     def save(step, *pointers):
@@ -252,7 +256,7 @@ def test_save_checkpoint_keeps_only_pointed_checkpoints(tmp_path):
 def test_find_checkpoint_pointers_and_errors(tmp_path):
     """A log root gives its best (or latest) checkpoint, falling back to the other pointer;
     a checkpoint folder is itself; anything else is a FileNotFoundError saying why."""
-    model = build_model(TINY)
+    model = trainable_model(TINY)
     tmp_path = tmp_path / "run"
     save_checkpoint(model, tmp_path, {}, {"step": 2}, pointers=("latest", "best"))
     save_checkpoint(model, tmp_path, {}, {"step": 4})
@@ -271,7 +275,7 @@ def test_find_checkpoint_pointers_and_errors(tmp_path):
 def test_checkpointer_logs_every_interval_and_tracks_the_best(tmp_path):
     """Checkpointer: one CSV row per interval (learning rate of the schedule at that step),
     a checkpoint per interval, best.json at the lowest val_loss."""
-    model = build_model(TINY)
+    model = trainable_model(TINY)
     tmp_path = tmp_path / "run"
     checkpointer = Checkpointer(tmp_path, {"names": ["synthetic"]}, {"step": 0})
     checkpointer.set_model(model)
@@ -305,7 +309,7 @@ def test_checkpointer_logs_every_interval_and_tracks_the_best(tmp_path):
 
 def test_checkpointer_stops_on_a_non_finite_loss_without_saving(tmp_path):
     """A NaN loss after a batch stops training and the epoch's end writes nothing."""
-    model = build_model(TINY)
+    model = trainable_model(TINY)
     tmp_path = tmp_path / "run"
     tmp_path.mkdir()
     checkpointer = Checkpointer(tmp_path, {}, {"step": 0})
@@ -330,7 +334,7 @@ def test_checkpointer_writes_no_checkpoint_of_a_run_that_blew_up(logs, poison, f
     """At the end of an interval, a non-finite or diverged (finite, above DIVERGED) loss, or
     a weight that is not finite, stops training and writes nothing: no checkpoint of those
     weights becomes latest."""
-    model = build_model(TINY)
+    model = trainable_model(TINY)
     if poison:
         kernel = model.output_layer.kernel
         kernel.assign(np.where(np.eye(*kernel.shape, dtype=bool), np.inf, kernel.numpy()))
@@ -418,7 +422,7 @@ def test_train_steps_through_the_documented_batches(trained, tiny_data):
     in order: a hand-written loop over those batches gives the same weights."""
     _, model = trained
     set_seed(0)
-    manual = build_model(TINY)
+    manual = trainable_model(TINY)
     batches = train_batches(tiny_data)
     for step in range(TINY.num_steps):
         manual.train_on_batch(*as_inputs(batches.batch(step % len(batches),
@@ -577,7 +581,7 @@ def test_step_losses_are_each_steps_share_of_the_reconstruction_loss(
     max_seq_len) average to evaluate's L_R, whatever the order and the batch size."""
     if conditional:
         set_seed(3)
-        model = build_model(TINY.replace(conditional=True, enc_rnn_size=8, z_size=4))
+        model = trainable_model(TINY.replace(conditional=True, enc_rnn_size=8, z_size=4))
     else:
         model = load_model(trained[0], "latest")
     sketches = tiny_data.valid[:15]

@@ -8,14 +8,15 @@ import pytest
 from keras import ops
 
 from conftest import backend_gradient
-from sketchlib import sampling, set_seed
+from sketchlib import latent, sampling, set_seed
 from sketchlib.batching import make_batch
 from sketchlib.checkpoints import load_model, read_log
 from sketchlib.encoder import annealed_kl_weight, kl_cost, kl_divergence, reparameterize
 from sketchlib.hparams import HParams
 from sketchlib.model import SketchRNN, count_parameters
 from sketchlib.synthetic import synthetic_dataset
-from sketchlib.training import code_worth, evaluate, train
+from sketchlib.latent import code_worth
+from sketchlib.training import evaluate, train
 from test_cells import hyper_lstm_parameters
 
 HPS = HParams(dec_rnn_size=32, enc_rnn_size=16, z_size=8, num_mixture=3, max_seq_len=60,
@@ -113,7 +114,7 @@ def test_decoder_is_conditioned_on_z(cell, sizes):
     model = SketchRNN(HPS.replace(dec_model=cell))
     decoder_input = np.zeros((2, 4, 5), "float32")
     z = np.random.default_rng(1).normal(size=(2, 8)).astype("float32")
-    out = np.asarray(model.decode(decoder_input, z=z)[0])
+    out = np.asarray(model.run_decoder(decoder_input, z=z)[0])
     assert out.shape == (2, 4, 3 + 6 * 3)
     assert not np.allclose(out[0], out[1])  # same input, different z
     state = model.initial_state(2, z)
@@ -255,42 +256,42 @@ def vae_and_sketches():
 
 def test_encode_decode_shapes_and_seeds(vae_and_sketches):
     model, sketches = vae_and_sketches
-    codes = sampling.encode(model, sketches[:5])
+    codes = latent.encode(model, sketches[:5])
     assert codes.shape == (5, 8)
-    np.testing.assert_allclose(codes, sampling.encode(model, sketches[:5], batch_size=2),
+    np.testing.assert_allclose(codes, latent.encode(model, sketches[:5], batch_size=2),
                                rtol=1e-5, atol=1e-7)
-    drawn = sampling.encode(model, sketches[:5], sample_z=True, seed=3)
+    drawn = latent.encode(model, sketches[:5], sample_z=True, seed=3)
     assert not np.allclose(drawn, codes)
-    np.testing.assert_array_equal(drawn, sampling.encode(model, sketches[:5], sample_z=True,
+    np.testing.assert_array_equal(drawn, latent.encode(model, sketches[:5], sample_z=True,
                                                          seed=3))
-    first = sampling.decode(model, codes, seed=7, max_len=30)
-    again = sampling.decode(model, codes, seed=7, max_len=30, fast=False)
+    first = latent.decode(model, codes, seed=7, max_len=30)
+    again = latent.decode(model, codes, seed=7, max_len=30, fast=False)
     assert len(first) == 5
     for a, b in zip(first, again):  # the compiled and the portable path agree
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
     assert any(not np.array_equal(a, b) for a, b in
-               zip(first, sampling.decode(model, codes, seed=8, max_len=30)))
+               zip(first, latent.decode(model, codes, seed=8, max_len=30)))
     with pytest.raises(ValueError, match="decoder-only"):
-        sampling.encode(SketchRNN(HPS.replace(conditional=False)), sketches[:1])
+        latent.encode(SketchRNN(HPS.replace(conditional=False)), sketches[:1])
 
 
 def test_interpolation_ends_at_the_codes_and_slerp_keeps_the_norm(vae_and_sketches):
     model, sketches = vae_and_sketches
-    za, zb = sampling.encode(model, sketches[:2])
+    za, zb = latent.encode(model, sketches[:2])
     for method in ("slerp", "lerp"):
-        path = sampling.interpolate(model, sketches[0], sketches[1], steps=5, method=method)
+        path = latent.interpolate(model, sketches[0], sketches[1], steps=5, method=method)
         assert path.shape == (5, 8)
         np.testing.assert_allclose(path[0], za, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(path[-1], zb, rtol=1e-5, atol=1e-6)
     # slerp between two codes of equal norm stays on their sphere; lerp cuts inside it
     same = sketches[1] * np.array([1.0, 1.0, 1.0], "float32")
-    path = sampling.interpolate(model, sketches[0], same, steps=5)
+    path = latent.interpolate(model, sketches[0], same, steps=5)
     norms = np.linalg.norm(path, axis=1)
-    line = sampling.interpolate(model, sketches[0], sketches[1], steps=5, method="lerp")
+    line = latent.interpolate(model, sketches[0], sketches[1], steps=5, method="lerp")
     assert np.linalg.norm(line[2]) <= max(np.linalg.norm(za), np.linalg.norm(zb)) + 1e-6
     assert norms.min() >= min(np.linalg.norm(za), np.linalg.norm(zb)) - 1e-4
     with pytest.raises(ValueError, match="slerp"):
-        sampling.interpolate(model, sketches[0], sketches[1], method="cubic")
+        latent.interpolate(model, sketches[0], sketches[1], method="cubic")
 
 
 def test_completion_keeps_the_prefix_and_both_paths_agree(vae_and_sketches):
@@ -350,10 +351,10 @@ def test_fitted_codes_follow_the_codes_of_the_sketches(vae_and_sketches):
     """Drawn from a Gaussian with the mean and covariance of the sketches' sampled codes:
     the same for the same seed, and many of them have that mean and spread."""
     model, sketches = vae_and_sketches
-    codes = sampling.fitted_codes(model, sketches, 4000, seed=0)
+    codes = latent.fitted_codes(model, sketches, 4000, seed=0)
     assert codes.shape == (4000, 8) and codes.dtype == np.float32
-    np.testing.assert_array_equal(codes[:5], sampling.fitted_codes(model, sketches, 5, seed=0)[:5])
-    own = sampling.encode(model, sketches, sample_z=True, seed=np.random.default_rng(0))
+    np.testing.assert_array_equal(codes[:5], latent.fitted_codes(model, sketches, 5, seed=0)[:5])
+    own = latent.encode(model, sketches, sample_z=True, seed=np.random.default_rng(0))
     np.testing.assert_allclose(codes.mean(axis=0), own.mean(axis=0), atol=0.1)
     np.testing.assert_allclose(codes.std(axis=0), own.std(axis=0, ddof=1), rtol=0.1, atol=0.02)
 
@@ -370,9 +371,9 @@ def test_the_shipped_vae_does_what_chapter_4_says(shared_data):
     sheep = load_dataset("aaron_sheep")
     test = list(sheep.test[:100])
     carried = similarity.property_correlations(
-        test, sampling.reconstruct(model, test, temperature=0.3, seed=0))
+        test, latent.reconstruct(model, test, temperature=0.3, seed=0))
     assert carried["rows"] > 0.7 and carried["width"] > 0.5
-    fitted = sampling.fitted_codes(model, list(sheep.train[:1000]), 100, seed=0)
+    fitted = latent.fitted_codes(model, list(sheep.train[:1000]), 100, seed=0)
     assert sampling.end_counts(model, (0.4,), z=fitted)[0.4] >= 85
     results = pretrained.results("sheep_vae")
     card = pretrained.model_card("sheep_vae")
@@ -387,12 +388,12 @@ def test_codes_and_prefixes_of_the_wrong_shape_are_errors_not_reshaped(vae_and_s
     with pytest.raises(ValueError, match=r"shape \(n, 8\)"):
         sampling.sample(model, n=2, z=np.zeros((4, 4)))
     with pytest.raises(ValueError, match=r"shape \(n, 8\)"):
-        sampling.decode(model, np.zeros((3, 16)))
-    assert len(sampling.decode(model, np.zeros(8), max_len=10)) == 1  # one code, one sketch
+        latent.decode(model, np.zeros((3, 16)))
+    assert len(latent.decode(model, np.zeros(8), max_len=10)) == 1  # one code, one sketch
     with pytest.raises(ValueError, match="stroke-3"):
         sampling.complete(model, np.zeros((6, 5)), max_len=20)
     with pytest.raises(ValueError, match="'best' or 'latest'"):
         find_checkpoint(tmp_path, "bogus")
     zero, b = np.zeros(8), np.arange(8.0)
-    np.testing.assert_array_equal(sampling.slerp(zero, zero, 0.5), zero)
-    np.testing.assert_allclose(sampling.slerp(zero, b, [0.0, 0.25, 1.0]), [0 * b, b / 4, b])
+    np.testing.assert_array_equal(latent.slerp(zero, zero, 0.5), zero)
+    np.testing.assert_allclose(latent.slerp(zero, b, [0.0, 0.25, 1.0]), [0 * b, b / 4, b])

@@ -9,7 +9,7 @@ from sketchlib import sampling, set_seed
 from sketchlib.batching import make_batch
 from sketchlib.checkpoints import load_model, read_log
 from sketchlib.encoder import annealed_kl_weight
-from sketchlib.hparams import HParams
+from sketchlib.hparams import HParams, parse_overrides
 from sketchlib.model import SketchRNN
 from sketchlib.raster import shape_divergence, soft_raster
 from sketchlib.synthetic import synthetic_dataset
@@ -28,7 +28,7 @@ def test_the_options_are_off_by_default_and_checked():
     for bad in ("dec_input_dropout=1.5", "dec_input_dropout=-0.1", "shape_loss_weight=-1",
                 "shape_loss_weight=Infinity", "kl_cycle_steps=-1", "shape_raster_size=0"):
         with pytest.raises(ValueError, match=bad.split("=")[0]):
-            hps.parse(bad)
+            hps.replace(**parse_overrides(bad))
     with pytest.raises(ValueError, match="conditional"):
         HParams(conditional=False, shape_loss_weight=1.0)
 
@@ -96,7 +96,7 @@ def test_a_run_with_an_option_resumes_exactly_and_loads_with_it(tmp_path, option
     offsets has its own random stream in the checkpoint); the log has the shape losses when
     that loss is on; the loaded model knows its option."""
     dataset = synthetic_dataset(40, 10, 10, seed=1, max_seq_len=60)
-    hps = HPS.parse(option).replace(num_steps=4, save_every=2)
+    hps = HPS.replace(**parse_overrides(option), num_steps=4, save_every=2)
     straight = train(hps, dataset, tmp_path / "straight", verbose=0)
     train(hps.replace(num_steps=2), dataset, tmp_path / "resumed", verbose=0)
     resumed = train(hps, dataset, tmp_path / "resumed", resume=True, verbose=0)
@@ -115,11 +115,11 @@ def test_a_decoder_that_never_sees_offsets_is_not_exported(tmp_path):
     """The browser library feeds the decoder the previous offsets: a model trained without
     them would draw something else there, so export refuses it (and writes nothing)."""
     from sketchlib.browser import BrowserFormatError, export_browser_model
-    from sketchlib.checkpoints import built_model
+    from sketchlib.model import build_model
 
     hps = HParams(conditional=False, dec_rnn_size=16, max_seq_len=20)
-    export_browser_model(built_model(hps), tmp_path / "seen.json")  # the same, with offsets
+    export_browser_model(build_model(hps), tmp_path / "seen.json")  # the same, with offsets
     with pytest.raises(BrowserFormatError, match="dec_input_dropout=1"):
-        export_browser_model(built_model(hps.replace(dec_input_dropout=1.0)),
+        export_browser_model(build_model(hps.replace(dec_input_dropout=1.0)),
                              tmp_path / "unseen.json")
     assert not (tmp_path / "unseen.json").exists()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import strokes
-from .core import call, report, awkward_sketches
+from .core import Case, awkward_sketches, call, check_cases, report
 
 
 def check_stroke3_to_stroke5(function) -> bool:
@@ -94,21 +94,22 @@ def check_scale_factor(function, sketches) -> bool:
     """Check ``function(train_sketches) -> float`` against
     :func:`sketchlib.strokes.scale_factor` on ``sketches`` (a training split)."""
     expected = strokes.scale_factor(sketches)
-    result, problem = call(function, sketches)
-    if problem:
-        return report(False, problem, "pool every dx and dy of every sketch, then np.std.")
-    try:
-        value = float(result)
-    except (TypeError, ValueError):
-        return report(False, f"the function should return one number, got {type(result)}.")
-    if np.isclose(value, expected, rtol=1e-5):
-        return report(True, f"the scale factor is {value:.4f}.")
-    offsets = np.concatenate([np.asarray(s, dtype=float)[:, :2] for s in sketches])
-    per_axis = offsets.std(axis=0)
-    if np.isclose(value, per_axis.mean(), rtol=1e-5) or np.isclose(value, per_axis[0], rtol=1e-5):
-        hint = "use one number for both axes: the std of dx and dy pooled together."
-    elif np.isclose(value, np.sqrt(np.mean(offsets ** 2)), rtol=1e-5):
-        hint = "np.std subtracts the mean of the pooled offsets; do the same."
-    else:
-        hint = "include only columns 0 and 1 (not the pen), and every row of every sketch."
-    return report(False, f"you get {value:.4f}, sketchlib gets {expected:.4f}.", hint)
+
+    def mistakes(sketches):
+        offsets = np.concatenate([np.asarray(s, dtype=float)[:, :2] for s in sketches])
+        per_axis = offsets.std(axis=0)
+        return {
+            "use one number for both axes: the std of dx and dy pooled together.":
+                per_axis.mean(),
+            "pool dx and dy: one number for both axes, not the std of dx alone.": per_axis[0],
+            "np.std subtracts the mean of the pooled offsets; do the same.":
+                np.sqrt(np.mean(offsets ** 2)),
+        }
+
+    return check_cases(
+        function, [Case((sketches,), expected)], mistakes=mistakes, rtol=1e-5,
+        raised="pool every dx and dy of every sketch, then np.std.",
+        shape_hint="the scale factor is one number for the whole training split.",
+        differs=lambda case, value: f"you get {value:.4f}, sketchlib gets {expected:.4f}.",
+        otherwise="include only columns 0 and 1 (not the pen), and every row of every sketch.",
+        right=f"the scale factor is {expected:.4f}.")

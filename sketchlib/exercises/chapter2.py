@@ -9,7 +9,7 @@ from keras import ops
 from .. import mdn, sampling
 from ..batching import make_batch
 from ..synthetic import CLASSES, synthetic_sketch
-from .core import as_array, call, call_array, hint_for, report
+from .core import Case, call_array, check_cases, hint_for, report, shape_problem
 
 
 def _as_log_sigma(x, y, mu_x, mu_y, log_sigma_x, log_sigma_y, rho):
@@ -65,48 +65,41 @@ def check_log_density(function) -> bool:
     rng = np.random.default_rng(11)
     n = 200
     sign = rng.choice([-1.0, 1.0], n)
-    cases = {
-        "random parameters": dict(
-            x=rng.normal(0, 2, n), y=rng.normal(0, 2, n),
-            mu_x=rng.normal(0, 1, n), mu_y=rng.normal(0, 1, n),
-            sigma_x=np.exp(rng.uniform(-2, 1, n)), sigma_y=np.exp(rng.uniform(-2, 1, n)),
-            rho=rng.uniform(-0.9, 0.9, n)),
-        "extreme parameters (tiny sigmas, rho close to +-1, far points)": dict(
-            x=rng.normal(0, 10, n), y=rng.normal(0, 10, n),
-            mu_x=rng.normal(0, 1, n), mu_y=rng.normal(0, 1, n),
-            sigma_x=np.exp(rng.uniform(-9, -3, n)), sigma_y=np.exp(rng.uniform(-9, 3, n)),
-            rho=sign * (1.0 - 10.0 ** rng.uniform(-5, -2, n))),
+    parameters = {  # x, y, mu_x, mu_y, sigma_x, sigma_y, rho
+        "random parameters": (
+            rng.normal(0, 2, n), rng.normal(0, 2, n), rng.normal(0, 1, n), rng.normal(0, 1, n),
+            np.exp(rng.uniform(-2, 1, n)), np.exp(rng.uniform(-2, 1, n)),
+            rng.uniform(-0.9, 0.9, n)),
+        "extreme parameters (tiny sigmas, rho close to +-1, far points)": (
+            rng.normal(0, 10, n), rng.normal(0, 10, n), rng.normal(0, 1, n), rng.normal(0, 1, n),
+            np.exp(rng.uniform(-9, -3, n)), np.exp(rng.uniform(-9, 3, n)),
+            sign * (1.0 - 10.0 ** rng.uniform(-5, -2, n))),
     }
-    for name, case in cases.items():
-        args = [case[k] for k in ("x", "y", "mu_x", "mu_y", "sigma_x", "sigma_y", "rho")]
-        expected = np.asarray(ops.convert_to_numpy(mdn.bivariate_normal_log_density(
-            case["x"], case["y"], case["mu_x"], case["mu_y"], np.log(case["sigma_x"]),
-            np.log(case["sigma_y"]), case["rho"])), dtype=np.float64)
-        result, problem = call_array(function, *[a.copy() for a in args])
-        if problem:
-            return report(False, problem, "start from ux = (x - mu_x) / sigma_x and "
-                          "uy = (y - mu_y) / sigma_y, then follow the formula in log form.")
-        if result.shape != expected.shape:
-            return report(False, f"for {n} points the result should have shape "
-                          f"{expected.shape}, not {result.shape}.",
-                          "compute element-wise with NumPy; do not sum or average.")
-        if np.allclose(result, expected, rtol=1e-6, atol=1e-6):
-            continue
-        hint = hint_for(result, _log_density_mistakes(*args), "", rtol=1e-6, atol=1e-6,
-                        equal_nan=True)
-        if hint:
-            return report(False, f"on {name} your values differ from sketchlib's.", hint)
+    cases = []
+    for name, (x, y, mu_x, mu_y, sigma_x, sigma_y, rho) in parameters.items():
+        expected = mdn.bivariate_normal_log_density(x, y, mu_x, mu_y, np.log(sigma_x),
+                                                    np.log(sigma_y), rho)
+        cases.append(Case((x, y, mu_x, mu_y, sigma_x, sigma_y, rho),
+                          np.asarray(ops.convert_to_numpy(expected), np.float64), f"on {name}"))
+
+    def differs(case, result):
         if not np.all(np.isfinite(result)):
-            return report(False, f"on {name} you get inf or NaN where sketchlib's value is "
-                          "finite.", "stay in log space: never compute exp(-Q / ...) and "
-                          "then its log; with tiny sigmas the exponential underflows to 0.")
-        worst = int(np.argmax(np.abs(result - expected)))
-        return report(False, f"on {name} your values differ from sketchlib's (for example "
-                      f"{result[worst]:.4g} instead of {expected[worst]:.4g}).",
-                      "log N = -log(2 pi) - log sigma_x - log sigma_y - 0.5 log(1 - rho^2) "
-                      "- Q / (2 (1 - rho^2)), Q = ux^2 + uy^2 - 2 rho ux uy.")
-    return report(True, "your bivariate normal log-density matches sketchlib's, extreme "
-                  "parameters included.")
+            return f"{case.where} you get inf or NaN where sketchlib's value is finite."
+        worst = int(np.argmax(np.abs(result - case.expected)))
+        return (f"{case.where} your values differ from sketchlib's (for example "
+                f"{result[worst]:.4g} instead of {case.expected[worst]:.4g}).")
+
+    return check_cases(
+        function, cases, mistakes=_log_density_mistakes, differs=differs,
+        rtol=1e-6, atol=1e-6, equal_nan=True,
+        raised="start from ux = (x - mu_x) / sigma_x and uy = (y - mu_y) / sigma_y, then "
+               "follow the formula in log form.",
+        shape_hint="compute element-wise with NumPy; do not sum or average.",
+        otherwise="log N = -log(2 pi) - log sigma_x - log sigma_y - 0.5 log(1 - rho^2) "
+                  "- Q / (2 (1 - rho^2)), Q = ux^2 + uy^2 - 2 rho ux uy; stay in log space: "
+                  "with tiny sigmas exp(-Q / ...) underflows to 0, and its log is -inf.",
+        right="your bivariate normal log-density matches sketchlib's, extreme parameters "
+              "included.")
 
 
 def _loss_test_cases():
@@ -125,63 +118,54 @@ def _loss_test_cases():
         batch = make_batch(sketches, steps)
         output = rng.normal(0, 1, (len(sketches), steps, 3 + 6 * m)).astype(np.float32)
         name = f"a batch padded to {steps} steps, max_seq_len={max_seq_len}, M={m}"
-        cases.append((name, batch.target, output, m, max_seq_len, batch.lengths))
+        cases.append((name, batch.target, output, m, max_seq_len))
     return cases
 
 
 def check_offset_loss(function) -> bool:
     """Check ``function(target, output, num_mixture, max_seq_len) -> L_s`` against the first
     element of :func:`sketchlib.mdn.reconstruction_loss`."""
-    for name, target, output, m, max_seq_len, lengths in _loss_test_cases():
-        expected = float(ops.convert_to_numpy(
-            mdn.reconstruction_loss(target, output, m, max_seq_len)[0]))
-        result, problem = call(function, target.copy(), output.copy(), m, max_seq_len)
-        if problem:
-            return report(False, problem, "split the output with mdn.split_output, get the "
-                          "log-likelihood of every step with mdn.offset_log_likelihood, then "
-                          "mask, sum and divide.")
-        try:
-            value = float(as_array(result))
-        except (TypeError, ValueError):
-            return report(False, "the function should return one number (a scalar).",
-                          "sum over the steps, divide by max_seq_len, average over the batch.")
-        if np.isclose(value, expected, rtol=1e-4, atol=1e-6):
-            continue
+    cases = [Case((target, output, m, max_seq_len), float(ops.convert_to_numpy(
+        mdn.reconstruction_loss(target, output, m, max_seq_len)[0])), f"on {name}")
+        for name, target, output, m, max_seq_len in _loss_test_cases()]
+
+    def mistakes(target, output, m, max_seq_len):
         params = mdn.split_output(output, m)
         nll = -np.asarray(ops.convert_to_numpy(
             mdn.offset_log_likelihood(target[..., 0], target[..., 1], params)), np.float64)
         mask = 1.0 - target[..., 4]
-        steps = target.shape[1]
-        mistakes = [
-            (-expected, "the loss is the *negative* log-likelihood: a good fit gives a low "
-                        "loss."),
-            (np.mean(nll.sum(axis=1)) / max_seq_len,
-             "mask the steps after the end of each sketch: multiply by 1 - p3 (the target's "
-             "last column) before summing."),
-            (np.mean((nll * (1.0 - target[..., 3])).sum(axis=1)) / max_seq_len,
-             "the mask is 1 - p3, the 'drawing has ended' column (index 4); p2 (index 3) is a "
-             "pen lift inside the drawing."),
-            (np.mean((nll * target[..., 2]).sum(axis=1)) / max_seq_len,
-             "the mask is 1 - p3: every step before the end counts, the pen-up steps (p2) too."),
-            (np.mean((nll * mask).sum(axis=1) / lengths),
-             "divide by max_seq_len, the same number for every sketch, not by each sketch's "
-             "length."),
-            (np.mean((nll * mask).sum(axis=1)) / steps,
-             "divide by max_seq_len, not by the number of steps of this batch (a batch "
-             "grouped by length is padded to fewer steps)."),
-            ((nll * mask).sum() / mask.sum(),
-             "divide by max_seq_len, not by the number of real steps."),
-            ((nll * mask).sum() / max_seq_len,
-             "average over the sketches of the batch (a mean, not a sum)."),
-        ]
-        for wrong, hint in mistakes:
-            if np.isclose(value, wrong, rtol=1e-4, atol=1e-6):
-                return report(False, f"on {name} you get {value:.5f}, sketchlib gets "
-                              f"{expected:.5f}.", hint)
-        return report(False, f"on {name} you get {value:.5f}, sketchlib gets {expected:.5f}.",
-                      "L_s = mean over sketches of sum over steps of -log p(dx, dy) * (1 - p3),"
-                      " divided by max_seq_len.")
-    return report(True, "your offset loss matches sketchlib's reconstruction_loss.")
+        return {
+            "the loss is the *negative* log-likelihood: a good fit gives a low loss.":
+                -np.mean((nll * mask).sum(axis=1)) / max_seq_len,
+            "mask the steps after the end of each sketch: multiply by 1 - p3 (the target's "
+            "last column) before summing.": np.mean(nll.sum(axis=1)) / max_seq_len,
+            "the mask is 1 - p3, the 'drawing has ended' column (index 4); p2 (index 3) is a "
+            "pen lift inside the drawing.":
+                np.mean((nll * (1.0 - target[..., 3])).sum(axis=1)) / max_seq_len,
+            "the mask is 1 - p3: every step before the end counts, the pen-up steps (p2) too.":
+                np.mean((nll * target[..., 2]).sum(axis=1)) / max_seq_len,
+            "divide by max_seq_len, the same number for every sketch, not by each sketch's "
+            "length.": np.mean((nll * mask).sum(axis=1) / mask.sum(axis=1)),
+            "divide by max_seq_len, not by the number of steps of this batch (a batch "
+            "grouped by length is padded to fewer steps).":
+                np.mean((nll * mask).sum(axis=1)) / target.shape[1],
+            "divide by max_seq_len, not by the number of real steps.":
+                (nll * mask).sum() / mask.sum(),
+            "average over the sketches of the batch (a mean, not a sum).":
+                (nll * mask).sum() / max_seq_len,
+        }
+
+    return check_cases(
+        function, cases, mistakes=mistakes, rtol=1e-4, atol=1e-6,
+        raised="split the output with mdn.split_output, get the log-likelihood of every step "
+               "with mdn.offset_log_likelihood, then mask, sum and divide.",
+        shape_hint="the loss is one number: sum over the steps, divide by max_seq_len, "
+                   "average over the batch.",
+        differs=lambda case, value: f"{case.where} you get {value:.5f}, sketchlib gets "
+                                    f"{case.expected:.5f}.",
+        otherwise="L_s = mean over sketches of sum over steps of -log p(dx, dy) * (1 - p3), "
+                  "divided by max_seq_len.",
+        right="your offset loss matches sketchlib's reconstruction_loss.")
 
 
 def _sample_step_variant(output, noise, temperature, m, pen_tau=True, mix_tau=True,
@@ -215,9 +199,30 @@ def _sample_step_variant(output, noise, temperature, m, pen_tau=True, mix_tau=Tr
     return np.column_stack([dx, dy, np.eye(3)[pen]])
 
 
+# The typical mistakes of a sampling step, {hint: switches of _sample_step_variant}: those
+# that change the pen state, and those that change the offsets.
+_PEN_MISTAKES = {
+    "divide the pen logits by the temperature before the softmax.": dict(pen_tau=False),
+    "draw the pen state at random with the uniform noise[:, 0] (inverse CDF), do not take "
+    "the argmax.": dict(greedy_pen=True),
+    "noise[:, 0] picks the pen state and noise[:, 1] the mixture component.": dict(swap=True),
+}
+_OFFSET_MISTAKES = {
+    "divide the mixture logits (log_pi) by the temperature before the softmax, as for the "
+    "pen.": dict(mix_tau=False),
+    "noise[:, 0] picks the pen state and noise[:, 1] the mixture component.": dict(swap=True),
+    "sketchlib follows Magenta's Python code: multiply sigma by tau, not by sqrt(tau) (the "
+    "browser library's convention).": dict(sigma="sqrt"),
+    "multiply the chosen component's sigmas by the temperature.": dict(sigma="none"),
+    "dy must be correlated with dx: dy = mu_y + sigma_y (rho n1 + sqrt(1 - rho^2) n2).":
+        dict(correlated=False),
+}
+
+
 def check_sample_step(function) -> bool:
     """Check ``function(output, noise, temperature, num_mixture) -> (B, 5)`` stroke-5 rows
-    against :func:`sketchlib.sampling.sample_offset_and_pen` (not greedy)."""
+    against :func:`sketchlib.sampling.sample_offset_and_pen` (not greedy). The pen states and
+    the offsets are checked apart, each against its own typical mistakes."""
     rng = np.random.default_rng(31)
     m, batch = 20, 300
     output = rng.normal(0, 1, (batch, 3 + 6 * m)).astype(np.float32)
@@ -234,48 +239,22 @@ def check_sample_step(function) -> bool:
                           "the pen state with noise[:, 0] and the component with noise[:, 1] "
                           "(inverse CDF); build the offset from noise[:, 2:].")
         if result.shape != expected.shape:
-            return report(False, f"the result should have shape {expected.shape}, not "
-                          f"{result.shape}.", "one stroke-5 row (dx, dy, p1, p2, p3) per "
-                          "sketch of the batch, the pen state one-hot.")
-        pen_ok = np.array_equal(result[:, 2:], expected[:, 2:])
-        offsets_ok = np.allclose(result[:, :2], expected[:, :2], rtol=1e-4, atol=1e-4)
-        if pen_ok and offsets_ok:
-            continue
+            return report(False, shape_problem(expected.shape, result.shape),
+                          "one stroke-5 row (dx, dy, p1, p2, p3) per sketch of the batch, the "
+                          "pen state one-hot.")
         at = f"at temperature {temperature}"
-        if not pen_ok:
-            pen_mistakes = [
-                (dict(pen_tau=False), "divide the pen logits by the temperature before the "
-                                      "softmax."),
-                (dict(greedy_pen=True), "draw the pen state at random with the uniform "
-                                        "noise[:, 0] (inverse CDF), do not take the argmax."),
-                (dict(swap=True), "noise[:, 0] picks the pen state and noise[:, 1] the "
-                                  "mixture component."),
-            ]
-            for flags, hint in pen_mistakes:
-                wrong = _sample_step_variant(output, noise, temperature, m, **flags)
-                if np.array_equal(result[:, 2:], wrong[:, 2:]):
-                    return report(False, f"{at} the pen states differ from sketchlib's.", hint)
-            return report(False, f"{at} the pen states differ from sketchlib's.",
-                          "q = softmax(pen_logits / tau); the state is the number of "
-                          "entries of cumsum(q) below noise[:, 0]; return it one-hot.")
-        offset_mistakes = [
-            (dict(mix_tau=False), "divide the mixture logits (log_pi) by the temperature "
-                                  "before the softmax, as for the pen."),
-            (dict(swap=True), "noise[:, 0] picks the pen state and noise[:, 1] the mixture "
-                              "component."),
-            (dict(sigma="sqrt"), "sketchlib follows Magenta's Python code: multiply sigma by "
-                                 "tau, not by sqrt(tau) (the browser library's convention)."),
-            (dict(sigma="none"), "multiply the chosen component's sigmas by the temperature."),
-            (dict(correlated=False), "dy must be correlated with dx: "
-                                     "dy = mu_y + sigma_y (rho n1 + sqrt(1 - rho^2) n2)."),
-        ]
-        for flags, hint in offset_mistakes:
-            wrong = _sample_step_variant(output, noise, temperature, m, **flags)
-            if np.allclose(result[:, :2], wrong[:, :2], rtol=1e-4, atol=1e-4):
-                return report(False, f"{at} the offsets differ from sketchlib's.", hint)
-        return report(False, f"{at} the offsets differ from sketchlib's.",
-                      "pick component k with noise[:, 1], then dx = mu_x + tau sigma_x n1 and "
-                      "dy = mu_y + tau sigma_y (rho n1 + sqrt(1 - rho^2) n2), "
-                      "with n1, n2 = noise[:, 2], noise[:, 3].")
+        if not np.array_equal(result[:, 2:], expected[:, 2:]):
+            wrong = {hint: _sample_step_variant(output, noise, temperature, m, **flags)[:, 2:]
+                     for hint, flags in _PEN_MISTAKES.items()}
+            return report(False, f"{at} the pen states differ from sketchlib's.", hint_for(
+                result[:, 2:], wrong, "q = softmax(pen_logits / tau); the state is the number "
+                "of entries of cumsum(q) below noise[:, 0]; return it one-hot."))
+        if not np.allclose(result[:, :2], expected[:, :2], rtol=1e-4, atol=1e-4):
+            wrong = {hint: _sample_step_variant(output, noise, temperature, m, **flags)[:, :2]
+                     for hint, flags in _OFFSET_MISTAKES.items()}
+            return report(False, f"{at} the offsets differ from sketchlib's.", hint_for(
+                result[:, :2], wrong, "pick component k with noise[:, 1], then dx = mu_x + tau "
+                "sigma_x n1 and dy = mu_y + tau sigma_y (rho n1 + sqrt(1 - rho^2) n2), with "
+                "n1, n2 = noise[:, 2], noise[:, 3].", rtol=1e-4, atol=1e-4))
     return report(True, "your sampling step draws exactly what sketchlib's draws, at every "
                   "temperature.")

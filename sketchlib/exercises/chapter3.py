@@ -10,7 +10,7 @@ from ..batching import START_TOKEN, make_batch
 from ..hparams import HParams
 from ..model import SketchRNN
 from ..sampling import sample_offset_and_pen, sample_stroke5
-from .core import call, call_array, report, shipped_model, awkward_sketches
+from .core import Case, awkward_sketches, call_array, check_cases, report, shipped_model
 
 
 def check_decoder_input(function) -> bool:
@@ -179,33 +179,32 @@ def check_greedy_sketch(function, model=None) -> bool:
 def check_param_count(function) -> bool:
     """Check ``function(units, num_mixture) -> int``, the number of parameters of the
     decoder-only model, against ``SketchRNN.count_params()``."""
+    cases = []
     for units, mixtures in ((256, 20), (512, 20), (128, 5), (3, 1)):
         model = SketchRNN(HParams(conditional=False, dec_rnn_size=units, num_mixture=mixtures))
         model({"decoder_input": np.zeros((1, 1, 5), "float32")})
-        expected = int(model.count_params())
-        result, problem = call(function, units, mixtures)
-        if problem:
-            return report(False, problem, "add up the LSTM (W, b) and the output layer "
-                          "(W_y, b_y).")
-        try:
-            value = int(result)
-        except (TypeError, ValueError):
-            return report(False, f"the function should return a number, got {type(result)}.")
-        if value == expected:
-            continue
+        cases.append(Case((units, mixtures), int(model.count_params()),
+                          f"for units={units}, M={mixtures}"))
+
+    def mistakes(units, mixtures):
         lstm, head = 4 * units * (5 + units) + 4 * units, (units + 1) * (3 + 6 * mixtures)
-        guesses = {
-            lstm + head - 4 * units: "the LSTM has a bias too: 4 * units numbers.",
-            lstm + head - (3 + 6 * mixtures): "the output layer has a bias too: 3 + 6M numbers.",
-            lstm + head - 4 * units - (3 + 6 * mixtures): "both layers have biases.",
-            lstm // 4 + head: "an LSTM has four blocks (i, j, f, o), each units wide.",
-            lstm + units * 6 * mixtures + 6 * mixtures: "the output has 3 pen logits as well "
-                                                        "as 6M mixture numbers.",
-            lstm + head + 4 * units * units: "the input is a stroke-5 row (5 numbers); the "
-                                             "dropout mask is not a weight.",
+        return {
+            "the LSTM has a bias too: 4 * units numbers.": lstm + head - 4 * units,
+            "the output layer has a bias too: 3 + 6M numbers.": lstm + head - (3 + 6 * mixtures),
+            "both layers have biases.": lstm + head - 4 * units - (3 + 6 * mixtures),
+            "an LSTM has four blocks (i, j, f, o), each units wide.": lstm // 4 + head,
+            "the output has 3 pen logits as well as 6M mixture numbers.":
+                lstm + units * 6 * mixtures + 6 * mixtures,
+            "the input is a stroke-5 row (5 numbers); the dropout mask is not a weight.":
+                lstm + head + 4 * units * units,
         }
-        hint = guesses.get(value, "LSTM: [x, h] (5 + units numbers) times W (4 units columns), "
-                                  "plus 4 units biases; output: (units + 1)(3 + 6M).")
-        return report(False, f"for units={units}, M={mixtures} you count {value:,d}; the model "
-                      f"has {expected:,d}.", hint)
-    return report(True, "your count matches SketchRNN.count_params() for every size.")
+
+    return check_cases(
+        function, cases, mistakes=mistakes, rtol=0, atol=0,
+        raised="add up the LSTM (W, b) and the output layer (W_y, b_y).",
+        shape_hint="the count is one number.",
+        differs=lambda case, value: f"{case.where} you count {value:,.0f}; the model has "
+                                    f"{case.expected:,d}.",
+        otherwise="LSTM: [x, h] (5 + units numbers) times W (4 units columns), plus 4 units "
+                  "biases; output: (units + 1)(3 + 6M).",
+        right="your count matches SketchRNN.count_params() for every size.")

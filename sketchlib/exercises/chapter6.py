@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..cells import layer_norm
-from .core import call_array, hint_for, report
+from .core import Case, check_cases
 
 
 def _gate_cases():
@@ -46,19 +46,12 @@ def check_layer_norm(function) -> bool:
     pre-activations ``x`` ``(batch, 4 u)``, each gate block of ``u`` normalised separately
     (epsilon 1e-3 on the variance), then times ``gain`` plus ``shift`` ``(4 u,)``; against
     :func:`sketchlib.cells.layer_norm`."""
-    for x, gain, shift in _gate_cases():
-        expected = np.asarray(layer_norm(x.astype("float32"), gain.astype("float32"),
-                                         shift.astype("float32"), blocks=4), np.float64)
-        result, problem = call_array(function, x, gain, shift)
-        if problem:
-            return report(False, problem, "split the last axis into 4 blocks of u, normalise "
-                          "each, then gain * x + shift.")
-        if result.shape != x.shape:
-            return report(False, f"the result has the shape of x, {x.shape}, not "
-                          f"{result.shape}.")
-        if np.allclose(result, expected, rtol=1e-3, atol=1e-3):
-            continue
-        guesses = {
+    cases = [Case((x, gain, shift), np.asarray(layer_norm(
+        x.astype("float32"), gain.astype("float32"), shift.astype("float32"), blocks=4),
+        np.float64)) for x, gain, shift in _gate_cases()]
+
+    def mistakes(x, gain, shift):
+        return {
             "each gate block (i, j, f, o) has its own mean and variance: normalise the four "
             "blocks of u separately, not all 4 u together.": _numpy_norm(x, gain, shift, 1),
             "the variance is the mean squared deviation (np.var, ddof 0), not the unbiased "
@@ -80,10 +73,15 @@ def check_layer_norm(function) -> bool:
             "axis), not over the batch.": ((x - x.mean(0)) / np.sqrt(x.var(0) + 1e-3))
             * gain + shift,
         }
-        return report(False, "the normalised gates differ from sketchlib.cells.layer_norm's.",
-                      hint_for(result, guesses, "(x - mean) / sqrt(variance + 1e-3) per "
-                               "block of u, then gain, shift.", rtol=1e-3, atol=1e-3))
-    return report(True, "your layer norm matches sketchlib.cells.layer_norm, block by block.")
+
+    return check_cases(
+        function, cases, mistakes=mistakes, rtol=1e-3, atol=1e-3,
+        raised="split the last axis into 4 blocks of u, normalise each, then gain * x + shift.",
+        shape_hint="the result has the shape of x.",
+        differs=lambda case, result: "the normalised gates differ from "
+                                     "sketchlib.cells.layer_norm's.",
+        otherwise="(x - mean) / sqrt(variance + 1e-3) per block of u, then gain, shift.",
+        right="your layer norm matches sketchlib.cells.layer_norm, block by block.")
 
 
 def check_hyper_scale(function) -> bool:
@@ -94,36 +92,36 @@ def check_hyper_scale(function) -> bool:
     (for example ``x W_xh``'s input-gate part)."""
     rng = np.random.default_rng(60)
     hyper, size, units = 7, 3, 4
-    cases = [(rng.uniform(-1, 1, hyper), rng.normal(0, 0.5, (hyper, size)),
-              rng.normal(1, 0.3, size), rng.normal(0, 0.5, (size, units)),
-              rng.normal(size=units)),
-             # at initialisation: W_d 0, b_d 1, W_alpha 0.1 / e: every scale is 0.1
-             (rng.uniform(-1, 1, hyper), np.zeros((hyper, size)), np.ones(size),
-              np.full((size, units), 0.1 / size), rng.normal(size=units))]
-    for hyper_h, kernel, bias, scale_kernel, block in cases:
-        embedded = hyper_h @ kernel + bias
-        expected = (embedded @ scale_kernel) * block
-        result, problem = call_array(function, hyper_h, kernel, bias, scale_kernel, block)
-        if problem:
-            return report(False, problem, "hyper_h gives the block's embedding d (it has a "
-                          "bias), d gives one scale per unit, and the scales act on the block.")
-        if result.shape != block.shape:
-            return report(False, f"one number per unit of the block: shape {block.shape}, not "
-                          f"{result.shape}.")
-        if np.allclose(result, expected, rtol=1e-5, atol=1e-8):
-            continue
-        guesses = {
+    arguments = [(rng.uniform(-1, 1, hyper), rng.normal(0, 0.5, (hyper, size)),
+                  rng.normal(1, 0.3, size), rng.normal(0, 0.5, (size, units)),
+                  rng.normal(size=units)),
+                 # at initialisation: W_d 0, b_d 1, W_alpha 0.1 / e: every scale is 0.1
+                 (rng.uniform(-1, 1, hyper), np.zeros((hyper, size)), np.ones(size),
+                  np.full((size, units), 0.1 / size), rng.normal(size=units))]
+    cases = [Case(args, _hyper_scaled(*args)) for args in arguments]
+
+    def mistakes(hyper_h, kernel, bias, scale_kernel, block):
+        return {
             "the embedding has a bias: d = hyper_h W_d + b_d (b_d starts at 1, which is what "
             "makes every scale 0.1 at the start).": ((hyper_h @ kernel) @ scale_kernel) * block,
             "the scale multiplies the block (a per-unit gain); it is not added to it.":
-                embedded @ scale_kernel + block,
+                (hyper_h @ kernel + bias) @ scale_kernel + block,
             "the result is the scaled block, alpha * block, not the scale alpha alone.":
-                embedded @ scale_kernel,
+                (hyper_h @ kernel + bias) @ scale_kernel,
         }
-        return report(False, f"the scaled block is {np.round(expected, 4)}, not "
-                      f"{np.round(result, 4)}.", hint_for(
-                          result, guesses, "follow the section's two equations for d and alpha, "
-                          "then apply the scales to the block unit by unit.", rtol=1e-5,
-                          atol=1e-8))
-    return report(True, "your scaling is the hyper network's: a scale per unit, 0.1 at the "
-                        "start.")
+
+    return check_cases(
+        function, cases, mistakes=mistakes, rtol=1e-5, atol=1e-8,
+        raised="hyper_h gives the block's embedding d (it has a bias), d gives one scale per "
+               "unit, and the scales act on the block.",
+        shape_hint="one number per unit of the block.",
+        differs=lambda case, result: f"the scaled block is {np.round(case.expected, 4)}, "
+                                     f"not {np.round(result, 4)}.",
+        otherwise="follow the section's two equations for d and alpha, then apply the scales "
+                  "to the block unit by unit.",
+        right="your scaling is the hyper network's: a scale per unit, 0.1 at the start.")
+
+
+def _hyper_scaled(hyper_h, kernel, bias, scale_kernel, block):
+    """The block scaled by the hyper network, ``((hyper_h W_d + b_d) W_alpha) * block``."""
+    return ((hyper_h @ kernel + bias) @ scale_kernel) * block

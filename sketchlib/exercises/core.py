@@ -1,7 +1,11 @@
 """What every exercise check shares: running the student's function safely, reading its
-result, reporting right or wrong with a hint, and the shipped model the checks draw with."""
+result, comparing it with sketchlib's answer on test cases, matching typical mistakes to
+hints, reporting right or wrong, and the shipped model the checks draw with."""
 
 from __future__ import annotations
+
+import copy
+from typing import NamedTuple
 
 import numpy as np
 from keras import ops
@@ -46,7 +50,7 @@ def call_array(function, *args):
     try:
         return as_array(result), None
     except (TypeError, ValueError):
-        return None, ("the function should return an array of numbers, got "
+        return None, ("the function should return a number or an array of numbers, got "
                       f"{type(result).__name__}.")
 
 
@@ -63,6 +67,62 @@ def hint_for(result, guesses: dict, otherwise: str, **tolerance) -> str:
             if wrong.shape == result.shape and np.allclose(result, wrong, **tolerance):
                 return hint
     return otherwise
+
+
+def shape_problem(expected_shape: tuple, shape: tuple) -> str:
+    """What to say about a result of ``shape`` where ``expected_shape`` was due."""
+    if expected_shape == ():
+        return f"the result should be one number, not an array of shape {shape}."
+    return f"the result should have shape {expected_shape}, not {shape}."
+
+
+class Case(NamedTuple):
+    """One test of a student's function: the arguments it gets, sketchlib's answer, and where
+    the case is, for the messages (for example "at t = 0.5")."""
+
+    args: tuple
+    expected: object
+    where: str = ""
+
+
+def check_cases(function, cases, *, mistakes, raised: str, shape_hint: str | None,
+                differs, otherwise: str, right: str, **tolerance) -> bool:
+    """Run the student's ``function`` on each :class:`Case` (on copies of its arguments) and
+    compare the result with the case's answer within ``tolerance`` (as
+    :func:`numpy.allclose`); report the first case that fails, with a hint, or ``right``.
+
+    - ``mistakes(*case.args)``: the typical mistakes, ``{hint: wrong answer}``; a wrong
+      result gets the hint of the first one it equals, else ``otherwise``.
+    - ``raised``: the hint when the function raises or returns no numbers.
+    - ``shape_hint``: the hint when the result has the wrong shape (unless a typical mistake
+      has that shape: then its hint). ``None`` where the shape is part of the answer (a
+      prefix of some rows): a wrong shape is then a wrong answer like any other. Where the
+      answer is one number, an array holding one number is accepted.
+    - ``differs(case, result)``: what to say when the result is wrong.
+    """
+    for case in cases:
+        result, problem = call_array(function, *copy.deepcopy(case.args))
+        if problem:
+            return report(False, _at(case.where, problem), raised)
+        expected = np.asarray(case.expected, dtype=np.float64)
+        if expected.shape == () and result.size == 1:
+            result = result.reshape(())
+        if result.shape == expected.shape and np.allclose(result, expected, **tolerance):
+            continue
+        wrong = mistakes(*case.args)
+        if shape_hint is not None and result.shape != expected.shape:
+            same_shape = [hint for hint, answer in wrong.items()
+                          if answer is not None and np.shape(answer) == result.shape]
+            return report(False, _at(case.where, shape_problem(expected.shape, result.shape)),
+                          same_shape[0] if same_shape else shape_hint)
+        return report(False, differs(case, result),
+                      hint_for(result, wrong, otherwise, **tolerance))
+    return report(True, right)
+
+
+def _at(where: str, text: str) -> str:
+    """``text`` after the case's ``where``, if it has one."""
+    return f"{where} {text}" if where else text
 
 
 def awkward_sketches() -> list[np.ndarray]:
