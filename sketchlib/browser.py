@@ -104,16 +104,16 @@ def export_browser_model(model, path, name: str | None = None) -> tuple[int, int
     return sum(int(np.prod(shape)) for shape in array[1]), clipped
 
 
-def load_browser_model(source):
-    """A sketchlib model from a browser-format file (a path, or the parsed array): a
-    decoder-only LSTM whose ``model.data`` holds the file's ``scale_factor`` and name.
-    Raises :class:`BrowserFormatError` if the file is not in the format."""
+def read_browser_json(source) -> list:
+    """The ``[info, shapes, weights]`` of a browser-format file (a path, or the parsed array),
+    checked to be a decoder-only LSTM with :data:`NUM_MIXTURE` components, as the library
+    reads it; raises :class:`BrowserFormatError` otherwise."""
     array = json.loads(Path(source).read_text()) if isinstance(source, (str, Path)) else source
     try:
         info, shapes, weights = array
         shapes = [list(map(int, shape)) for shape in shapes]
         units = shapes[0][0]
-        scale_factor, max_seq_len = float(info["scale_factor"]), int(info["max_seq_len"])
+        float(info["scale_factor"]), int(info["max_seq_len"])  # present, and numbers
     except (TypeError, ValueError, KeyError, IndexError) as error:
         raise BrowserFormatError(f"not a browser-format model ([info, shapes, weights]): "
                                  f"{error}") from None
@@ -123,6 +123,16 @@ def load_browser_model(source):
         raise BrowserFormatError(
             f"expected the 5 tensors of a decoder-only LSTM with {NUM_MIXTURE} mixture "
             f"components, shaped {expected}; the file has {shapes}")
+    return [info, shapes, weights]
+
+
+def load_browser_model(source):
+    """A sketchlib model from a browser-format file (a path, or the parsed array): a
+    decoder-only LSTM whose ``model.data`` holds the file's ``scale_factor`` and name.
+    Raises :class:`BrowserFormatError` if the file is not in the format."""
+    info, shapes, weights = read_browser_json(source)
+    units = shapes[0][0]
+    scale_factor, max_seq_len = float(info["scale_factor"]), int(info["max_seq_len"])
     from .model import build_model
 
     hps = HParams(conditional=False, dec_model="lstm", dec_rnn_size=units,

@@ -432,8 +432,8 @@ def drawings_to_stroke3(drawings) -> list[np.ndarray]:
     taken as it is."""
     from .quickdraw import simplify_drawing
 
-    return [strokes.polylines_to_stroke3(simplify_drawing(d.strokes) if d.has_time
-                                         else d.polylines()) for d in drawings]
+    return [strokes.polylines_to_stroke3(simplify_drawing(d.strokes)) if d.has_time
+            else d.to_stroke3() for d in drawings]
 
 
 def load_raw(name_or_path: str | os.PathLike) -> dict[str, list[np.ndarray]]:

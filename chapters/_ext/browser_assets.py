@@ -70,7 +70,7 @@ def _check(app) -> None:
 def _write(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    from sketchlib import browser, pad
+    from sketchlib import pad
 
     mathjax = Path(app.outdir) / "_static" / "mathjax"
     for part in MATHJAX_PARTS:
@@ -85,10 +85,7 @@ def _write(app, exception) -> None:
     shutil.copyfile(_library(app), target / LIBRARY.name)
     shutil.copyfile(pad.CANVAS_JS, target / pad.CANVAS_JS.name)
     listed = []
-    for key, label, what, credit, model in _models():
-        array, clipped = browser.to_browser_json(model, name=key)
-        if clipped:
-            raise ExtensionError(f"{key}: {clipped} weights beyond the browser format's range")
+    for key, label, what, credit, array in _models():
         script = key.replace("/", "_") + ".js"
         (target / script).write_text(
             "window.SKETCH_MODELS = window.SKETCH_MODELS || {};\n"
@@ -100,15 +97,20 @@ def _write(app, exception) -> None:
 
 
 def _models():
-    """The page's models, the sheep decoder first: (key, label, what it draws, credit,
-    model)."""
+    """The page's models, the sheep decoder first: (key, label, what it draws, credit, the
+    model in the browser format). Magenta's files are in that format already: they are
+    checked and passed on as published."""
     from sketchlib import browser, datasets, magenta, pretrained
 
     sheep = datasets.source("aaron_sheep")
     credit = (f"The book's sheep_decoder (chapter 3), trained on {sheep.citation}. "
               f"{sheep.licence}.")
-    yield ("sheep_decoder", "sheep (this book)", "sheep", credit,
-           pretrained.load("sheep_decoder"))
+    array, clipped = browser.to_browser_json(pretrained.load("sheep_decoder"),
+                                             name="sheep_decoder")
+    if clipped:
+        raise ExtensionError(f"sheep_decoder: {clipped} weights beyond the browser format's "
+                             "range")
+    yield "sheep_decoder", "sheep (this book)", "sheep", credit, array
     for name in MAGENTA:
         offline = dataclasses.replace(magenta.source(name), url=None)  # found, never downloaded
         try:
@@ -120,7 +122,7 @@ def _models():
             continue
         what = name.replace("_", " ")
         yield (f"magenta/{name}", f"{what} (Magenta)", what,
-               f"Magenta's {what} model: {magenta.LICENCE}.", browser.load_browser_model(path))
+               f"Magenta's {what} model: {magenta.LICENCE}.", browser.read_browser_json(path))
 
 
 def setup(app):
